@@ -1,0 +1,65 @@
+# Two commands a newcomer needs: `make run` and `make test`. Everything else they call.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core chromium poppler-utils
+
+.PHONY: run test setup system venv frontend migrate bench lint clean
+
+setup: system venv frontend .env
+
+# Local values for this checkout only: debug on, a random secret key.
+.env:
+	@printf 'DEBUG=1\nSECRET_KEY=%s\n' "$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" > $@
+	@echo "Wrote .env (local development settings)."
+
+# System packages: WeasyPrint's Pango, Chromium for the browser tests, poppler for PDF text.
+system:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then echo "Installing:$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "Missing system packages:$$missing (run: sudo apt-get install$$missing)"; exit 1; fi; \
+	fi
+
+venv: $(VENV)/.installed
+$(VENV)/.installed: requirements.lock pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.lock
+	touch $@
+
+frontend: node_modules/.installed
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+migrate: setup
+	$(PY) manage.py migrate --noinput
+
+# The whole product on embedded defaults (SQLite, file-system broker) with demo data.
+# With DATABASE_URL and REDIS_URL set it uses PostgreSQL and Redis instead.
+run: setup
+	@export DEBUG=$${DEBUG:-1}; \
+	$(PY) manage.py migrate --noinput && \
+	$(PY) manage.py seed_demo && \
+	$(PY) manage.py lock_due_periods && \
+	trap 'kill 0' EXIT INT TERM; \
+	$(VENV)/bin/celery -A improvement worker --loglevel=warning --concurrency=1 --pool=solo & \
+	$(VENV)/bin/celery -A improvement beat --loglevel=warning & \
+	echo; echo "Improvement plan is running at http://$(HOST):$(PORT)/"; \
+	echo "Sign in as pmo, lead, lead2, exec, reviewer or board; password: change-me-demo"; echo; \
+	$(PY) manage.py runserver --noreload $(HOST):$(PORT)
+
+test: setup
+	$(PY) manage.py makemigrations --check --dry-run >/dev/null || (echo "Models and migrations disagree: run manage.py makemigrations"; exit 1)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+bench: setup
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) node_modules var

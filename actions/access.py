@@ -1,0 +1,89 @@
+"""Who may see and do what (DOMAIN.md), in one place.
+
+Every object view starts with one of the ``get_*`` helpers: it returns the object or
+raises 404/403, so no view filters by owner inline.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+
+from .models import Action, Plan, Role
+
+READERS_OF_THE_PLAN = {Role.PMO, Role.EXEC_LEAD, Role.REVIEWER, Role.BOARD}
+
+
+def roles_of(user: AbstractBaseUser | AnonymousUser) -> frozenset[str]:
+    """The user's role names, read once per request and kept on the user object."""
+    if not user.is_authenticated:
+        return frozenset()
+    cached = getattr(user, "_role_names", None)
+    if cached is None:
+        cached = frozenset(user.groups.values_list("name", flat=True))
+        user._role_names = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def is_pmo(user) -> bool:
+    return Role.PMO in roles_of(user)
+
+
+def can_read_plan(user) -> bool:
+    """PMO, exec leads, assurance reviewers and the board read the whole plan."""
+    return bool(roles_of(user) & READERS_OF_THE_PLAN)
+
+
+def can_view_action(user, action: Action) -> bool:
+    return can_read_plan(user) or (user.is_authenticated and action.action_lead_id == user.pk)
+
+
+def can_update_action(user, action: Action) -> bool:
+    """Only the action's lead writes its weekly update."""
+    return user.is_authenticated and action.action_lead_id == user.pk
+
+
+def get_action_for_view(request: HttpRequest, pk: int) -> Action:
+    action = get_object_or_404(
+        Action.objects.select_related("plan", "action_lead").prefetch_related("exec_roles"), pk=pk
+    )
+    if not can_view_action(request.user, action):
+        raise PermissionDenied("You can see only the actions you lead.")
+    return action
+
+
+def get_action_for_update(request: HttpRequest, pk: int) -> Action:
+    action = get_object_or_404(
+        Action.objects.select_related("plan", "action_lead").prefetch_related("exec_roles"), pk=pk
+    )
+    if not can_update_action(request.user, action):
+        raise PermissionDenied("Only the action's lead can update it.")
+    return action
+
+
+def get_action_for_pmo(request: HttpRequest, pk: int) -> Action:
+    action = get_object_or_404(Action.objects.select_related("plan"), pk=pk)
+    if not is_pmo(request.user):
+        raise PermissionDenied("Only the PMO can change the plan.")
+    return action
+
+
+def get_plan_for_reading(request: HttpRequest, pk: int) -> Plan:
+    plan = get_object_or_404(Plan, pk=pk)
+    if not can_read_plan(request.user):
+        raise PermissionDenied("The plan is for the PMO, exec leads, reviewers and the board.")
+    return plan
+
+
+def get_plan_for_pmo(request: HttpRequest, pk: int) -> Plan:
+    plan = get_object_or_404(Plan, pk=pk)
+    if not is_pmo(request.user):
+        raise PermissionDenied("Only the PMO can change the plan.")
+    return plan
+
+
+def require_pmo(request: HttpRequest) -> None:
+    if not is_pmo(request.user):
+        raise PermissionDenied("Only the PMO can do this.")

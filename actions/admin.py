@@ -1,0 +1,60 @@
+"""The admin manages people and reference data; plan records are read-only here.
+
+Every change to actions, updates and locks goes through ``actions.services`` from the
+app's own pages, so the lock and the history hold on every path.
+"""
+
+from django.contrib import admin
+
+from .models import (
+    Action,
+    ExecRole,
+    Finding,
+    HistoryEntry,
+    Inspection,
+    LateWindow,
+    PeriodSnapshot,
+    Plan,
+    PlanEvent,
+    ReportingPeriod,
+    WeeklyUpdate,
+)
+
+
+@admin.register(ExecRole)
+class ExecRoleAdmin(admin.ModelAdmin):
+    list_display = ["code", "title", "holder"]
+    search_fields = ["code", "title"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Action)
+class ActionAdmin(ReadOnlyAdmin):
+    list_display = ["ref", "plan", "theme", "kind", "status", "action_lead"]
+    list_filter = ["plan", "kind", "status"]
+    search_fields = ["ref", "requirement"]
+
+
+@admin.register(WeeklyUpdate)
+class WeeklyUpdateAdmin(ReadOnlyAdmin):
+    list_display = ["action", "period", "status", "author", "submitted_at", "late"]
+    list_filter = ["status", "late"]
+
+
+@admin.register(ReportingPeriod)
+class ReportingPeriodAdmin(ReadOnlyAdmin):
+    list_display = ["plan", "deadline", "locked_at", "lock_kind"]
+
+
+for model in (Inspection, Finding, Plan, LateWindow, PeriodSnapshot, HistoryEntry, PlanEvent):
+    admin.site.register(model, ReadOnlyAdmin)

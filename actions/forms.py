@@ -1,0 +1,54 @@
+"""Forms only validate input; the services decide and write."""
+
+from __future__ import annotations
+
+from django import forms
+
+from .models import UPDATE_STATUSES
+
+
+class UpdateForm(forms.Form):
+    """The weekly update on one action. Prefixed per action: many sit on one page."""
+
+    status = forms.ChoiceField(
+        label="Status",
+        choices=[(s.value, s.label) for s in UPDATE_STATUSES],
+        widget=forms.RadioSelect(attrs={"inline": True}),
+        error_messages={"required": "Choose a status: Red, Amber, Green or White."},
+    )
+    narrative = forms.CharField(
+        label="Update",
+        required=False,  # the service refuses a blank one, with the SOP's words
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text='What has happened this week. "On plan" will do when nothing has changed.',
+    )
+    period = forms.IntegerField(widget=forms.HiddenInput)
+    base_revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+
+class LockNowForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason for locking early",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Recorded with the lock and shown to the PMO team.",
+        error_messages={"required": "Give a reason for locking the plan early."},
+    )
+
+
+class LateWindowForm(forms.Form):
+    lead = forms.ModelChoiceField(queryset=None, label="Action lead")
+    period = forms.ModelChoiceField(queryset=None, label="Period")
+    expires_at = forms.DateTimeField(
+        label="Late window ends",
+        help_text="UK time, for example 26/11/2026 17:00.",
+        input_formats=["%d/%m/%Y %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, leads=None, periods=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lead"].queryset = leads
+        self.fields["lead"].label_from_instance = lambda u: u.get_full_name() or u.username
+        self.fields["period"].queryset = periods

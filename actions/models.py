@@ -1,0 +1,474 @@
+"""The improvement plan: inspections, findings, actions, reporting periods and weekly updates.
+
+Writes go through ``actions.services``; reads that are reused are QuerySet methods here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+
+
+class Status(models.TextChoices):
+    """RAGB, as trusts use it (DOMAIN.md)."""
+
+    RED = "R", "Red"
+    AMBER = "A", "Amber"
+    GREEN = "G", "Green"
+    BLUE = "B", "Blue"
+    WHITE = "W", "White"
+
+
+STATUS_MEANING = {
+    Status.RED: "Compromised or significantly off track",
+    Status.AMBER: "Experiencing problems: off track but recoverable",
+    Status.GREEN: "On track",
+    Status.BLUE: "Completed: evidence accepted and signed off",
+    Status.WHITE: "Not yet due to start",
+}
+
+# What a lead may choose on the weekly update; Blue comes only from sign-off.
+UPDATE_STATUSES = [Status.RED, Status.AMBER, Status.GREEN, Status.WHITE]
+
+
+class FindingKind(models.TextChoices):
+    REGULATORY = "regulatory", "Regulatory requirement notice"
+    SECTION_29A = "s29a", "Section 29A warning notice"
+    SECTION_31 = "s31", "Section 31 condition"
+    MUST = "must", "Must do"
+    SHOULD = "should", "Should do"
+
+
+class KeyQuestion(models.TextChoices):
+    SAFE = "safe", "Safe"
+    EFFECTIVE = "effective", "Effective"
+    CARING = "caring", "Caring"
+    RESPONSIVE = "responsive", "Responsive"
+    WELL_LED = "well_led", "Well-led"
+
+
+class Role(models.TextChoices):
+    """The groups a user can be in; exec leads also hold an ``ExecRole``."""
+
+    PMO = "PMO", "PMO"
+    ACTION_LEAD = "Action lead", "Action lead"
+    EXEC_LEAD = "Executive lead", "Executive lead"
+    REVIEWER = "Assurance reviewer", "Assurance reviewer"
+    BOARD = "Board member", "Board member"
+
+
+class Inspection(models.Model):
+    class Kind(models.TextChoices):
+        COMPREHENSIVE = "comprehensive", "Comprehensive"
+        FOCUSED = "focused", "Focused"
+        UNANNOUNCED = "unannounced", "Unannounced"
+        WELL_LED = "well_led", "Well-led review"
+
+    provider = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.COMPREHENSIVE)
+    visit_start = models.DateField(null=True, blank=True)
+    visit_end = models.DateField(null=True, blank=True)
+    published_on = models.DateField("report published", null=True, blank=True)
+    summary = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-published_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                name="inspection_visit_end_after_start",
+                condition=Q(visit_end__isnull=True)
+                | Q(visit_start__isnull=True)
+                | Q(visit_end__gte=models.F("visit_start")),
+            )
+        ]
+
+    def __str__(self) -> str:
+        when = self.published_on.strftime("%B %Y") if self.published_on else "unpublished"
+        return f"{self.provider} — {self.get_kind_display()} ({when})"
+
+
+class Finding(models.Model):
+    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="findings")
+    ref = models.CharField(max_length=20)
+    kind = models.CharField(max_length=12, choices=FindingKind.choices)
+    core_service = models.CharField("core service", max_length=100, blank=True)
+    key_question = models.CharField(max_length=12, choices=KeyQuestion.choices, blank=True)
+    regulation = models.CharField(max_length=200, blank=True)
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["inspection", "ref", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["inspection", "ref"], name="finding_ref_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ref} ({self.get_kind_display()})"
+
+
+class ExecRole(models.Model):
+    """An executive role as the plan writes it (``DWOD``), and who holds it."""
+
+    code = models.CharField(max_length=20, unique=True)
+    title = models.CharField(max_length=200, blank=True)
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="exec_roles",
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = "executive role"
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Plan(models.Model):
+    """An improvement plan and the beat its reporting periods run to."""
+
+    class Cadence(models.TextChoices):
+        WEEKLY = "weekly", "Weekly"
+        FORTNIGHTLY = "fortnightly", "Fortnightly"
+        MONTHLY = "monthly", "Monthly"
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, "Monday"
+        TUESDAY = 1, "Tuesday"
+        WEDNESDAY = 2, "Wednesday"
+        THURSDAY = 3, "Thursday"
+        FRIDAY = 4, "Friday"
+        SATURDAY = 5, "Saturday"
+        SUNDAY = 6, "Sunday"
+
+    class MonthWeek(models.IntegerChoices):
+        FIRST = 1, "First"
+        SECOND = 2, "Second"
+        THIRD = 3, "Third"
+        FOURTH = 4, "Fourth"
+        LAST = -1, "Last"
+
+    name = models.CharField(max_length=200)
+    trust = models.CharField(max_length=200, blank=True)
+    inspection = models.ForeignKey(
+        Inspection, null=True, blank=True, on_delete=models.SET_NULL, related_name="plans"
+    )
+    cadence = models.CharField(max_length=12, choices=Cadence.choices, default=Cadence.WEEKLY)
+    deadline_weekday = models.IntegerField(choices=Weekday.choices, default=Weekday.WEDNESDAY)
+    deadline_time = models.TimeField(default=dt.time(12, 0))
+    month_week = models.IntegerField(
+        choices=MonthWeek.choices,
+        default=MonthWeek.LAST,
+        help_text="For a monthly plan: which of the month's deadline weekdays.",
+    )
+    time_zone = models.CharField(max_length=64, default="Europe/London")
+    cycle_starts_on = models.DateField(
+        default=timezone.localdate,
+        help_text="The first reporting period ends on the first deadline on or after this day; "
+        "fortnightly periods count from it.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    def get_absolute_url(self) -> str:
+        return reverse("plan", args=[self.pk])
+
+    @property
+    def deadline_label(self) -> str:
+        """'Wednesday 12:00', as users say it."""
+        return f"{self.get_deadline_weekday_display()} {self.deadline_time:%H:%M}"
+
+
+class ActionQuerySet(models.QuerySet):
+    def open(self) -> ActionQuerySet:
+        return self.exclude(status=Status.BLUE)
+
+    def led_by(self, user) -> ActionQuerySet:
+        return self.filter(action_lead=user)
+
+    def for_exec(self, user) -> ActionQuerySet:
+        return self.filter(exec_roles__holder=user).distinct()
+
+    def with_update_state(self, period: ReportingPeriod) -> ActionQuerySet:
+        """Annotate ``updated_this_period`` for ``period``: one subquery, not one per row."""
+        return self.annotate(
+            updated_this_period=Exists(
+                WeeklyUpdate.objects.filter(action=OuterRef("pk"), period=period)
+            )
+        )
+
+    def for_listing(self) -> ActionQuerySet:
+        return self.select_related("action_lead", "plan").prefetch_related("exec_roles")
+
+
+class Action(models.Model):
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="actions")
+    ref = models.CharField("ref.", max_length=20)
+    theme = models.CharField(max_length=100, blank=True)
+    department = models.CharField("dept", max_length=100, blank=True)
+    kind = models.CharField(
+        "finding kind",
+        max_length=12,
+        choices=FindingKind.choices,
+        help_text="The kind of finding the action answers, as the plan records it.",
+    )
+    requirement = models.TextField("requirement and actions")
+    action_lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="led_actions",
+    )
+    exec_roles = models.ManyToManyField(
+        ExecRole, blank=True, related_name="actions", verbose_name="exec lead"
+    )
+    findings = models.ManyToManyField(Finding, blank=True, related_name="actions")
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    status = models.CharField("RAGB", max_length=1, choices=Status.choices, default=Status.WHITE)
+    # Optimistic concurrency: every write bumps it; an edit based on an older one is refused.
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ActionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["plan", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "ref"], name="action_ref_unique_in_plan"),
+            models.CheckConstraint(
+                name="action_end_not_before_start",
+                condition=Q(end_date__isnull=True)
+                | Q(start_date__isnull=True)
+                | Q(end_date__gte=models.F("start_date")),
+            ),
+        ]
+        indexes = [models.Index(fields=["plan", "status"], name="action_plan_status")]
+
+    def __str__(self) -> str:
+        return self.ref
+
+    def get_absolute_url(self) -> str:
+        return reverse("action", args=[self.pk])
+
+    @property
+    def exec_lead_label(self) -> str:
+        """Exec leads as the plan writes them: ``DOps/MD``. Uses the prefetch when present."""
+        return "/".join(r.code for r in self.exec_roles.all())
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != Status.BLUE
+
+
+class ReportingPeriod(models.Model):
+    """One period of a plan, ending at its deadline. Locked exactly once."""
+
+    class LockKind(models.TextChoices):
+        SCHEDULED = "scheduled", "At the deadline"
+        EARLY = "early", "Locked early by the PMO"
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="periods")
+    deadline = models.DateTimeField()
+    locked_at = models.DateTimeField(null=True, blank=True)
+    lock_kind = models.CharField(max_length=12, choices=LockKind.choices, blank=True)
+    locked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    lock_reason = models.TextField(blank=True)
+    lock_recorded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["plan", "deadline"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "deadline"], name="period_deadline_unique"),
+            models.CheckConstraint(
+                name="period_lock_has_kind",
+                condition=Q(locked_at__isnull=True, lock_kind="")
+                | Q(locked_at__isnull=False) & ~Q(lock_kind=""),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def local_deadline(self) -> dt.datetime:
+        return timezone.localtime(self.deadline, self.plan.tz)
+
+    @property
+    def label(self) -> str:
+        """'Week ending Wed 25 Nov 2026', or 'Period ending …' for other cadences."""
+        noun = "Week" if self.plan.cadence == Plan.Cadence.WEEKLY else "Period"
+        d = self.local_deadline
+        return f"{noun} ending {d:%a} {d.day} {d:%b %Y}"
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_at is not None
+
+    def is_closed_at(self, when: dt.datetime) -> bool:
+        """Closed once locked or once the deadline has passed, recorded or not."""
+        return self.locked_at is not None or when >= self.deadline
+
+    @property
+    def lock_time_label(self) -> str:
+        """How the refusal names the lock: 'Wednesday 12:00'."""
+        at = timezone.localtime(self.locked_at or self.deadline, self.plan.tz)
+        return f"{at:%A} {at:%H:%M}"
+
+
+class WeeklyUpdateQuerySet(models.QuerySet):
+    def newest_first(self) -> WeeklyUpdateQuerySet:
+        return self.order_by("-period__deadline", "-id")
+
+
+class WeeklyUpdate(models.Model):
+    """The lead's status and narrative on one action for one period (one per pair)."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="updates")
+    period = models.ForeignKey(ReportingPeriod, on_delete=models.PROTECT, related_name="updates")
+    status = models.CharField(max_length=1, choices=Status.choices)
+    narrative = models.TextField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    submitted_at = models.DateTimeField()
+    revision = models.PositiveIntegerField(default=1)
+    late = models.BooleanField(
+        default=False, help_text="Saved after the deadline, in a late window the PMO gave."
+    )
+
+    objects = WeeklyUpdateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-period__deadline", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["action", "period"], name="one_update_per_period"),
+            models.CheckConstraint(
+                name="update_narrative_not_blank", condition=~Q(narrative="")
+            ),
+            models.CheckConstraint(
+                name="update_status_not_blue", condition=~Q(status=Status.BLUE)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} — {self.period}"
+
+
+class LateWindow(models.Model):
+    """The PMO lets one lead save updates for one locked period until ``expires_at``."""
+
+    period = models.ForeignKey(ReportingPeriod, on_delete=models.CASCADE, related_name="late_windows")
+    lead = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    expires_at = models.DateTimeField()
+    reason = models.TextField()
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    granted_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-granted_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Late window for {self.lead} on {self.period}"
+
+
+class PeriodSnapshot(models.Model):
+    """What each action's update said at the lock: the exception report reads this."""
+
+    period = models.ForeignKey(ReportingPeriod, on_delete=models.CASCADE, related_name="snapshot")
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="+")
+    action_status = models.CharField(max_length=1, choices=Status.choices)
+    updated = models.BooleanField()
+    update_status = models.CharField(max_length=1, choices=Status.choices, blank=True)
+    narrative = models.TextField(blank=True)
+    action_lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["period", "action"]
+        constraints = [
+            models.UniqueConstraint(fields=["period", "action"], name="snapshot_once_per_action")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} at {self.period}"
+
+
+class HistoryEntry(models.Model):
+    """Who changed what on an action, when, with the values before and after."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "Created"
+        CHANGED = "changed", "Changed"
+        UPDATE_SAVED = "update_saved", "Weekly update saved"
+        UPDATE_REPLACED = "update_replaced", "Weekly update replaced"
+        LEAD_ASSIGNED = "lead_assigned", "Action lead assigned"
+        IMPORTED = "imported", "Changed by import"
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="history")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField()
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    version = models.PositiveIntegerField(help_text="The action's version after this change.")
+    # {"field": [before, after]} with values as shown to users.
+    changes = models.JSONField(default=dict)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name_plural = "history entries"
+
+    def __str__(self) -> str:
+        return f"{self.action}: {self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class PlanEvent(models.Model):
+    """Plan-level events that must be on record: early locks, late windows, imports."""
+
+    class Kind(models.TextChoices):
+        LOCKED_EARLY = "locked_early", "Locked early"
+        LATE_WINDOW = "late_window", "Late window granted"
+        IMPORTED = "imported", "Plan imported"
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="events")
+    period = models.ForeignKey(
+        ReportingPeriod, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField()
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    detail = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.plan}: {self.get_kind_display()}"

@@ -1,0 +1,522 @@
+"""Every write to the plan: one function per change, each in one transaction.
+
+Views, forms, the admin, tasks and management commands all call these, so the rules
+(the lock above all) hold whoever asks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from . import schedule
+from .models import (
+    Action,
+    ExecRole,
+    Finding,
+    HistoryEntry,
+    LateWindow,
+    PeriodSnapshot,
+    Plan,
+    PlanEvent,
+    ReportingPeriod,
+    Status,
+    WeeklyUpdate,
+)
+
+BLANK_UPDATE_MESSAGE = "A blank update counts as not reviewed."
+ON_PLAN = "On plan"
+
+
+class PeriodLocked(Exception):
+    """The period had locked when the save arrived; nothing was saved."""
+
+    def __init__(self, period: ReportingPeriod):
+        self.period = period
+        super().__init__(
+            f"This period locked at {period.lock_time_label}; your update was not saved"
+        )
+
+
+@dataclass
+class EditConflict(Exception):
+    """Someone else saved first; ``changes`` says what they changed."""
+
+    message: str
+    changes: list[HistoryEntry] = field(default_factory=list)
+    current: Any = None
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _now(now: dt.datetime | None) -> dt.datetime:
+    return now or timezone.now()
+
+
+def _display(value: Any) -> Any:
+    """A value as history shows it: JSON-safe and readable."""
+    if isinstance(value, dt.date):
+        return value.strftime("%d/%m/%Y")
+    if hasattr(value, "get_full_name"):
+        return value.get_full_name() or value.get_username()
+    if value is None:
+        return ""
+    return value
+
+
+def _record(
+    *,
+    action: Action,
+    actor: AbstractBaseUser | None,
+    kind: str,
+    changes: dict[str, list[Any]],
+    at: dt.datetime,
+    note: str = "",
+) -> HistoryEntry:
+    return HistoryEntry.objects.create(
+        action=action,
+        actor=actor,
+        at=at,
+        kind=kind,
+        version=action.version,
+        changes=changes,
+        note=note,
+    )
+
+
+# Reporting periods ---------------------------------------------------------------------
+
+
+def period_for_deadline(*, plan: Plan, deadline: dt.datetime) -> ReportingPeriod:
+    """The period ending at ``deadline``, created the first time anyone needs it."""
+    try:
+        with transaction.atomic():
+            period, _ = ReportingPeriod.objects.get_or_create(plan=plan, deadline=deadline)
+    except IntegrityError:  # another request created it between our read and write
+        period = ReportingPeriod.objects.get(plan=plan, deadline=deadline)
+    period.plan = plan
+    return period
+
+
+def period_current(*, plan: Plan, now: dt.datetime | None = None) -> ReportingPeriod:
+    """The open period: the first one whose deadline is still ahead and not locked early."""
+    now = _now(now)
+    for deadline in schedule.deadlines_after(plan, now):
+        period = period_for_deadline(plan=plan, deadline=deadline)
+        if not period.is_locked:
+            return period
+    raise AssertionError("unreachable: the schedule never ends")  # pragma: no cover
+
+
+def _period_lock(
+    *,
+    period: ReportingPeriod,
+    locked_at: dt.datetime,
+    kind: str,
+    by: AbstractBaseUser | None = None,
+    reason: str = "",
+    now: dt.datetime,
+) -> bool:
+    """Lock ``period`` unless already locked, and freeze the snapshot. True if it locked now."""
+    with transaction.atomic():
+        period = (
+            ReportingPeriod.objects.select_for_update().select_related("plan").get(pk=period.pk)
+        )
+        if period.is_locked:
+            return False
+        period.locked_at = locked_at
+        period.lock_kind = kind
+        period.locked_by = by
+        period.lock_reason = reason
+        period.lock_recorded_at = now
+        period.save(
+            update_fields=["locked_at", "lock_kind", "locked_by", "lock_reason", "lock_recorded_at"]
+        )
+        _snapshot_take(period=period)
+    return True
+
+
+def _snapshot_take(*, period: ReportingPeriod) -> None:
+    """Freeze what every action's update said when ``period`` locked."""
+    updates = {u.action_id: u for u in WeeklyUpdate.objects.filter(period=period)}
+    PeriodSnapshot.objects.bulk_create(
+        [
+            PeriodSnapshot(
+                period=period,
+                action=action,
+                action_status=action.status,
+                updated=action.pk in updates,
+                update_status=updates[action.pk].status if action.pk in updates else "",
+                narrative=updates[action.pk].narrative if action.pk in updates else "",
+                action_lead_id=action.action_lead_id,
+            )
+            for action in Action.objects.filter(plan=period.plan).only(
+                "pk", "status", "action_lead_id"
+            )
+        ]
+    )
+
+
+def plan_lock_due(*, plan: Plan, now: dt.datetime | None = None) -> list[ReportingPeriod]:
+    """Lock every period of ``plan`` whose deadline has passed, each exactly once."""
+    now = _now(now)
+    first = schedule.first_deadline(plan)
+    if first > now:
+        return []
+    locked_deadlines = set(
+        plan.periods.filter(locked_at__isnull=False).values_list("deadline", flat=True)
+    )
+    locked_now = []
+    before_first = first - dt.timedelta(microseconds=1)
+    for deadline in schedule.deadlines_between(plan, before_first, now):
+        if deadline in locked_deadlines:
+            continue
+        period = period_for_deadline(plan=plan, deadline=deadline)
+        if _period_lock(
+            period=period, locked_at=deadline, kind=ReportingPeriod.LockKind.SCHEDULED, now=now
+        ):
+            locked_now.append(period)
+    return locked_now
+
+
+def periods_lock_due(*, now: dt.datetime | None = None) -> list[ReportingPeriod]:
+    """The catch-up the beat runs every few minutes: safe to run twice or after days down."""
+    now = _now(now)
+    locked: list[ReportingPeriod] = []
+    for plan in Plan.objects.all():
+        locked.extend(plan_lock_due(plan=plan, now=now))
+    return locked
+
+
+def plan_lock_now(
+    *, plan: Plan, by: AbstractBaseUser | None, reason: str, now: dt.datetime | None = None
+) -> ReportingPeriod:
+    """The PMO's "Lock plan now": locks the open period early, with a reason on record."""
+    now = _now(now)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Give a reason for locking the plan early."})
+    plan_lock_due(plan=plan, now=now)
+    period = period_current(plan=plan, now=now)
+    with transaction.atomic():
+        _period_lock(
+            period=period,
+            locked_at=now,
+            kind=ReportingPeriod.LockKind.EARLY,
+            by=by,
+            reason=reason,
+            now=now,
+        )
+        PlanEvent.objects.create(
+            plan=plan,
+            period=period,
+            actor=by,
+            at=now,
+            kind=PlanEvent.Kind.LOCKED_EARLY,
+            detail=reason,
+        )
+    period.refresh_from_db()
+    return period
+
+
+def late_window_grant(
+    *,
+    period: ReportingPeriod,
+    lead: AbstractBaseUser,
+    expires_at: dt.datetime,
+    reason: str,
+    by: AbstractBaseUser | None,
+    now: dt.datetime | None = None,
+) -> LateWindow:
+    """Let one lead save updates for one closed period until ``expires_at``."""
+    now = _now(now)
+    errors = {}
+    if not (reason or "").strip():
+        errors["reason"] = "Give a reason for the late window."
+    if expires_at <= now:
+        errors["expires_at"] = "The late window must end in the future."
+    if not period.is_closed_at(now):
+        errors["period"] = "This period is still open; the lead can update it as usual."
+    if errors:
+        raise ValidationError(errors)
+    plan_lock_due(plan=period.plan, now=now)
+    with transaction.atomic():
+        window = LateWindow.objects.create(
+            period=period,
+            lead=lead,
+            expires_at=expires_at,
+            reason=reason.strip(),
+            granted_by=by,
+            granted_at=now,
+        )
+        PlanEvent.objects.create(
+            plan=period.plan,
+            period=period,
+            actor=by,
+            at=now,
+            kind=PlanEvent.Kind.LATE_WINDOW,
+            detail=f"{_display(lead)} until "
+            f"{timezone.localtime(expires_at, period.plan.tz):%a %d %b %Y %H:%M}: {reason.strip()}",
+        )
+    return window
+
+
+def late_window_active(
+    *, period: ReportingPeriod, lead: AbstractBaseUser, now: dt.datetime
+) -> bool:
+    return LateWindow.objects.filter(period=period, lead=lead, expires_at__gt=now).exists()
+
+
+# Weekly updates ------------------------------------------------------------------------
+
+
+def update_submit(
+    *,
+    action: Action,
+    period: ReportingPeriod,
+    author: AbstractBaseUser,
+    status: str,
+    narrative: str,
+    base_revision: int | None = None,
+    now: dt.datetime | None = None,
+) -> WeeklyUpdate:
+    """Save the lead's update for ``period``, replacing any earlier one in the same period.
+
+    The lock is checked here, inside the transaction that writes, with the period's row
+    locked: a save racing the lock is either in before it or refused, never half-saved.
+    ``base_revision`` is the revision the author's form showed (0 for none): a save based
+    on an older one is refused rather than silently overwriting.
+    """
+    now = _now(now)
+    narrative = (narrative or "").strip()
+    if not narrative:
+        raise ValidationError({"narrative": BLANK_UPDATE_MESSAGE})
+    if status not in {s.value for s in (Status.RED, Status.AMBER, Status.GREEN, Status.WHITE)}:
+        raise ValidationError({"status": "Choose Red, Amber, Green or White."})
+
+    with transaction.atomic():
+        period = (
+            ReportingPeriod.objects.select_for_update().select_related("plan").get(pk=period.pk)
+        )
+        if period.plan_id != action.plan_id:
+            raise ValidationError("That period belongs to another plan.")
+        late = False
+        if period.is_closed_at(now):
+            if not late_window_active(period=period, lead=author, now=now):
+                raise PeriodLocked(period)
+            late = True
+        action = Action.objects.select_for_update().get(pk=action.pk)
+        if not action.is_open:
+            raise ValidationError("This action is complete (Blue); it takes no more updates.")
+        existing = WeeklyUpdate.objects.filter(action=action, period=period).first()
+        if existing and existing.status == status and existing.narrative == narrative:
+            return existing  # the same save twice (a double click): nothing to change
+        expected = existing.revision if existing else 0
+        if base_revision is not None and base_revision != expected:
+            raise EditConflict(
+                "This update was changed in another window since you opened it; "
+                "your text is below. Check the saved update, then save again.",
+                current=existing,
+            )
+
+        before_status = action.get_status_display()
+        if existing:
+            changes = {}
+            if existing.status != status:
+                changes["status"] = [existing.get_status_display(), Status(status).label]
+            if existing.narrative != narrative:
+                changes["narrative"] = [existing.narrative, narrative]
+            existing.status = status
+            existing.narrative = narrative
+            existing.author = author
+            existing.submitted_at = now
+            existing.revision += 1
+            existing.late = late
+            existing.save()
+            update = existing
+            kind = HistoryEntry.Kind.UPDATE_REPLACED
+        else:
+            update = WeeklyUpdate.objects.create(
+                action=action,
+                period=period,
+                status=status,
+                narrative=narrative,
+                author=author,
+                submitted_at=now,
+                late=late,
+            )
+            changes = {"status": ["", Status(status).label], "narrative": ["", narrative]}
+            kind = HistoryEntry.Kind.UPDATE_SAVED
+        if action.status != status:
+            action.status = status
+            changes["action status"] = [before_status, Status(status).label]
+        action.version += 1
+        action.save(update_fields=["status", "version", "updated_at"])
+        _record(
+            action=action,
+            actor=author,
+            kind=kind,
+            changes=changes,
+            at=now,
+            note=f"{period.label}{' (late window)' if late else ''}",
+        )
+    return update
+
+
+# Actions -------------------------------------------------------------------------------
+
+EDITABLE_FIELDS = (
+    "ref",
+    "theme",
+    "department",
+    "kind",
+    "requirement",
+    "start_date",
+    "end_date",
+    "status",
+    "action_lead",
+)
+
+
+def _check_dates(start: dt.date | None, end: dt.date | None) -> None:
+    if start and end and end < start:
+        raise ValidationError({"end_date": "The end date must not be before the start date."})
+
+
+def action_create(
+    *,
+    plan: Plan,
+    by: AbstractBaseUser | None,
+    exec_roles: Iterable[ExecRole] = (),
+    findings: Iterable[Finding] = (),
+    now: dt.datetime | None = None,
+    **fields: Any,
+) -> Action:
+    now = _now(now)
+    _check_dates(fields.get("start_date"), fields.get("end_date"))
+    with transaction.atomic():
+        action = Action(plan=plan, **fields)
+        action.full_clean(exclude=["plan"])
+        action.save()
+        action.exec_roles.set(exec_roles)
+        action.findings.set(findings)
+        _record(
+            action=action,
+            actor=by,
+            kind=HistoryEntry.Kind.CREATED,
+            changes={},
+            at=now,
+            note=f"{action.ref} created",
+        )
+    return action
+
+
+def action_edit(
+    *,
+    action: Action,
+    by: AbstractBaseUser | None,
+    base_version: int | None,
+    exec_roles: Iterable[ExecRole] | None = None,
+    findings: Iterable[Finding] | None = None,
+    kind: str = HistoryEntry.Kind.CHANGED,
+    allow_blue: bool = False,
+    now: dt.datetime | None = None,
+    **fields: Any,
+) -> Action:
+    """Change an action's fields. Refused if someone saved since ``base_version``.
+
+    Only the importer passes ``allow_blue``: a trust's existing plan records actions
+    completed before the product took over.
+    """
+    now = _now(now)
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"not editable here: {', '.join(sorted(unknown))}")
+    with transaction.atomic():
+        current = Action.objects.select_for_update().get(pk=action.pk)
+        if base_version is not None and current.version != base_version:
+            raise EditConflict(
+                "Someone else changed this action while you were editing it. "
+                "Nothing of yours was saved; their changes are below.",
+                changes=list(current.history.filter(version__gt=base_version).order_by("at")),
+                current=current,
+            )
+        if fields.get("status") == Status.BLUE and current.status != Status.BLUE and not allow_blue:
+            raise ValidationError({"status": "Blue comes only from a signed-off closure."})
+        changes: dict[str, list[Any]] = {}
+        for name, value in fields.items():
+            before = getattr(current, name)
+            if before != value:
+                model_field = Action._meta.get_field(name)
+                if model_field.choices:
+                    shown = dict(model_field.flatchoices)
+                    changes[str(model_field.verbose_name)] = [
+                        shown.get(before, before),
+                        shown.get(value, value),
+                    ]
+                else:
+                    changes[str(model_field.verbose_name)] = [_display(before), _display(value)]
+                setattr(current, name, value)
+        _check_dates(current.start_date, current.end_date)
+        if exec_roles is not None:
+            new_roles = list(exec_roles)
+            before = current.exec_lead_label
+            after = "/".join(r.code for r in sorted(new_roles, key=lambda r: r.code))
+            if {r.pk for r in current.exec_roles.all()} != {r.pk for r in new_roles}:
+                changes["exec lead"] = [before, after]
+                current.exec_roles.set(new_roles)
+        if findings is not None:
+            new_findings = list(findings)
+            old = {f.pk for f in current.findings.all()}
+            if old != {f.pk for f in new_findings}:
+                changes["findings"] = [
+                    ", ".join(f.ref for f in current.findings.all()),
+                    ", ".join(f.ref for f in new_findings),
+                ]
+                current.findings.set(new_findings)
+        if not changes:
+            return current
+        current.full_clean(exclude=["plan"], validate_unique=True)
+        current.version += 1
+        current.save()
+        _record(action=current, actor=by, kind=kind, changes=changes, at=now)
+    return current
+
+
+def actions_assign_lead(
+    *,
+    actions: Iterable[Action],
+    lead: AbstractBaseUser | None,
+    by: AbstractBaseUser | None,
+    now: dt.datetime | None = None,
+) -> int:
+    """Assign (or reassign) the action lead of several actions at once."""
+    now = _now(now)
+    count = 0
+    with transaction.atomic():
+        for action in Action.objects.select_for_update().filter(
+            pk__in=[a.pk for a in actions]
+        ).select_related("action_lead"):
+            if action.action_lead_id == (lead.pk if lead else None):
+                continue
+            before = _display(action.action_lead)
+            action.action_lead = lead
+            action.version += 1
+            action.save(update_fields=["action_lead", "version", "updated_at"])
+            _record(
+                action=action,
+                actor=by,
+                kind=HistoryEntry.Kind.LEAD_ASSIGNED,
+                changes={"action lead": [before, _display(lead)]},
+                at=now,
+            )
+            count += 1
+    return count

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("my-actions/", views.my_actions, name="my_actions"),
+    path("actions/<int:pk>/", views.action_detail, name="action"),
+    path("actions/<int:pk>/update/", views.action_update, name="action_update"),
+    path("plans/", views.plan_list, name="plans"),
+    path("plans/<int:pk>/", views.plan_detail, name="plan"),
+    path("plans/<int:pk>/lock/", views.plan_lock_now, name="plan_lock_now"),
+    path("plans/<int:pk>/late-window/", views.late_window, name="late_window"),
+    path("plans/<int:pk>/record/", views.plan_events, name="plan_events"),
+]

@@ -1,0 +1,402 @@
+"""Pages of the weekly cycle: My actions, the update form, the action, the plan, the lock."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from reporting.selectors import status_by_kind
+
+from . import access, services
+from .filters import SORTS, ActionFilter
+from .forms import LateWindowForm, LockNowForm, UpdateForm
+from .models import (
+    Action,
+    LateWindow,
+    Plan,
+    PlanEvent,
+    ReportingPeriod,
+    Status,
+    WeeklyUpdate,
+)
+from .timeleft import time_left
+
+RECENT_UPDATES = 5
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Send each role to where its work is."""
+    if access.can_read_plan(request.user):
+        plan = Plan.objects.order_by("-created_at").first()
+        if plan and access.is_pmo(request.user):
+            return redirect(plan)
+        if plan and not request.user.led_actions.exists():
+            return redirect(plan)
+    return redirect("my_actions")
+
+
+def _update_card(
+    *,
+    action: Action,
+    period: ReportingPeriod,
+    update: WeeklyUpdate | None,
+    recent: list[WeeklyUpdate],
+    form: UpdateForm | None = None,
+    saved: bool = False,
+    locked_message: str = "",
+    conflict: services.EditConflict | None = None,
+) -> dict:
+    """Everything one action's card on "My actions" shows."""
+    if form is None:
+        form = UpdateForm(
+            prefix=f"a{action.pk}",
+            initial={
+                "status": update.status if update else action.status,
+                "narrative": update.narrative if update else "",
+                "period": period.pk,
+                "base_revision": update.revision if update else 0,
+            },
+        )
+    earlier = [u for u in recent if u.period_id != period.pk]
+    return {
+        "action": action,
+        "period": period,
+        "update": update,
+        "earlier_updates": earlier,
+        "form": form,
+        "saved": saved,
+        "locked_message": locked_message,
+        "conflict": conflict,
+    }
+
+
+def _recent_updates_prefetch() -> Prefetch:
+    return Prefetch(
+        "updates",
+        queryset=WeeklyUpdate.objects.select_related("period__plan", "author").order_by(
+            "-period__deadline", "-id"
+        )[: RECENT_UPDATES + 1],
+        to_attr="recent_updates",
+    )
+
+
+@login_required
+def my_actions(request: HttpRequest) -> HttpResponse:
+    """The lead's open actions with this period's update form on each."""
+    now = timezone.now()
+    late_windows = list(
+        LateWindow.objects.filter(lead=request.user, expires_at__gt=now)
+        .select_related("period__plan")
+        .order_by("period__deadline")
+    )
+    chosen_late = None
+    if request.GET.get("period"):
+        chosen_late = next(
+            (w for w in late_windows if str(w.period_id) == request.GET["period"]), None
+        )
+        if chosen_late is None:
+            raise PermissionDenied("You have no late window open on that period.")
+
+    actions = list(
+        Action.objects.open()
+        .led_by(request.user)
+        .for_listing()
+        .prefetch_related(_recent_updates_prefetch())
+        .order_by("plan_id", "id")
+    )
+    periods: dict[int, ReportingPeriod] = {}
+    for plan in {a.plan_id: a.plan for a in actions}.values():
+        if chosen_late and chosen_late.period.plan_id == plan.pk:
+            periods[plan.pk] = chosen_late.period
+        else:
+            periods[plan.pk] = services.period_current(plan=plan, now=now)
+    this_period = {
+        u.action_id: u
+        for u in WeeklyUpdate.objects.filter(
+            action__in=actions, period__in=list(periods.values())
+        )
+    }
+    cards = [
+        _update_card(
+            action=a,
+            period=periods[a.plan_id],
+            update=this_period.get(a.pk),
+            recent=a.recent_updates,
+        )
+        for a in actions
+    ]
+    done = sum(1 for c in cards if c["update"])
+    deadlines = [
+        {
+            "plan": p.plan,
+            "period": p,
+            "label": p.plan.deadline_label,
+            "left": time_left(now, p.deadline),
+            "late_window": chosen_late if chosen_late and chosen_late.period == p else None,
+        }
+        for p in periods.values()
+    ]
+    return render(
+        request,
+        "actions/my_actions.html",
+        {
+            "cards": cards,
+            "done": done,
+            "deadlines": deadlines,
+            "late_windows": late_windows,
+            "chosen_late": chosen_late,
+        },
+    )
+
+
+def _card_for(action: Action, period: ReportingPeriod, **extra) -> dict:
+    update = WeeklyUpdate.objects.filter(action=action, period=period).first()
+    recent = list(
+        action.updates.select_related("period__plan", "author").order_by("-period__deadline")[
+            : RECENT_UPDATES + 1
+        ]
+    )
+    return _update_card(action=action, period=period, update=update, recent=recent, **extra)
+
+
+@login_required
+def action_update(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the update form alone (the link in reminders). POST: save, via htmx or not."""
+    action = access.get_action_for_update(request, pk)
+    now = timezone.now()
+    if request.method != "POST":
+        if not action.is_open:
+            messages.info(request, f"{action.ref} is complete; it takes no more updates.")
+            return redirect(action)
+        period = services.period_current(plan=action.plan, now=now)
+        return render(request, "actions/update_page.html", _card_for(action, period))
+
+    form = UpdateForm(request.POST, prefix=f"a{action.pk}")
+    period = None
+    if form.is_valid():
+        period = get_object_or_404(ReportingPeriod, pk=form.cleaned_data["period"], plan=action.plan)
+        try:
+            services.update_submit(
+                action=action,
+                period=period,
+                author=request.user,
+                status=form.cleaned_data["status"],
+                narrative=form.cleaned_data["narrative"],
+                base_revision=form.cleaned_data["base_revision"],
+                now=now,
+            )
+        except services.PeriodLocked as locked:
+            # Keep what they typed, aimed at the open period: one click saves it there.
+            next_period = services.period_current(plan=action.plan, now=now)
+            next_update = WeeklyUpdate.objects.filter(action=action, period=next_period).first()
+            data = request.POST.copy()
+            data[f"a{action.pk}-period"] = str(next_period.pk)
+            data[f"a{action.pk}-base_revision"] = str(next_update.revision if next_update else 0)
+            card = _card_for(
+                action,
+                next_period,
+                form=UpdateForm(data, prefix=f"a{action.pk}"),
+                locked_message=str(locked),
+            )
+            card["form"].errors.clear()
+            return _render_card(request, card, status=409)
+        except services.EditConflict as conflict:
+            card = _card_for(action, period, conflict=conflict)
+            card["form"] = _resubmittable(request, action, card)
+            return _render_card(request, card, status=409)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            if not request.htmx:
+                messages.success(request, f"Update saved on {action.ref}.")
+                return redirect("my_actions")
+            action.refresh_from_db()
+            return _render_card(request, _card_for(action, period, saved=True))
+    if period is None:
+        period = services.period_current(plan=action.plan, now=now)
+    return _render_card(request, _card_for(action, period, form=form), status=422)
+
+
+def _resubmittable(request: HttpRequest, action: Action, card: dict) -> UpdateForm:
+    """After a conflict: the author's own text, based on the update that is now saved."""
+    data = request.POST.copy()
+    update = card["update"]
+    data[f"a{action.pk}-base_revision"] = str(update.revision if update else 0)
+    form = UpdateForm(data, prefix=f"a{action.pk}")
+    form.is_valid()
+    form.errors.clear()
+    return form
+
+
+def _add_errors(form: UpdateForm, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errs in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errs)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _render_card(request: HttpRequest, card: dict, status: int = 200) -> HttpResponse:
+    template = "actions/_update_card.html" if request.htmx else "actions/update_page.html"
+    # htmx swaps only 2xx responses by default; the card carries the error itself.
+    return render(request, template, card, status=200 if request.htmx else status)
+
+
+@login_required
+def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    action = access.get_action_for_view(request, pk)
+    updates = action.updates.select_related("period__plan", "author").order_by(
+        "-period__deadline"
+    )
+    history = action.history.select_related("actor").order_by("-at", "-id")
+    return render(
+        request,
+        "actions/action_detail.html",
+        {
+            "action": action,
+            "updates": updates,
+            "history": history,
+            "findings": action.findings.select_related("inspection"),
+            "can_update": access.can_update_action(request.user, action) and action.is_open,
+            "can_edit": access.is_pmo(request.user),
+        },
+    )
+
+
+@login_required
+def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The whole plan, filtered, searched, sorted and paginated, with Table 1 on top."""
+    plan = access.get_plan_for_reading(request, pk)
+    now = timezone.now()
+    period = services.period_current(plan=plan, now=now)
+    base = plan.actions.all()
+    actions = base.for_listing().with_update_state(period)
+    action_filter = ActionFilter(request.GET or None, queryset=actions, plan=plan)
+    filtered = action_filter.qs
+    sort = request.GET.get("sort", "")
+    key = SORTS.get(sort.lstrip("-"))
+    filtered = filtered.order_by(f"{'-' if sort.startswith('-') else ''}{key}", "id") if key else (
+        filtered.order_by("id")
+    )
+    page = Paginator(filtered, per_page=_page_size()).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    sort_query = query.copy()
+    sort_query.pop("sort", None)
+    open_actions = base.open()
+    updated = open_actions.filter(updates__period=period).count()
+    last_lock = plan.periods.filter(locked_at__isnull=False).order_by("-deadline").first()
+    return render(
+        request,
+        "actions/plan_detail.html",
+        {
+            "plan": plan,
+            "period": period,
+            "left": time_left(now, period.deadline),
+            "table": status_by_kind(base),
+            "filter": action_filter,
+            "page": page,
+            "query": query.urlencode(),
+            "sort_query": sort_query.urlencode(),
+            "sort": sort,
+            "open_count": open_actions.count(),
+            "updated_count": updated,
+            "last_lock": last_lock,
+            "lock_form": LockNowForm(),
+            "events": plan.events.select_related("actor", "period__plan")[:5],
+            "can_manage": access.is_pmo(request.user),
+        },
+    )
+
+
+def _page_size() -> int:
+    from django.conf import settings
+
+    return settings.PLAN_PAGE_SIZE
+
+
+@login_required
+@require_POST
+def plan_lock_now(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = access.get_plan_for_pmo(request, pk)
+    form = LockNowForm(request.POST)
+    if form.is_valid():
+        try:
+            period = services.plan_lock_now(
+                plan=plan, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                f"{period.label} locked now. The next period is open for updates.",
+            )
+    else:
+        messages.error(request, "Give a reason for locking the plan early; it was not locked.")
+    return redirect(plan)
+
+
+@login_required
+def late_window(request: HttpRequest, pk: int) -> HttpResponse:
+    """The PMO gives one lead more time on one closed period."""
+    plan = access.get_plan_for_pmo(request, pk)
+    now = timezone.now()
+    services.plan_lock_due(plan=plan, now=now)
+    leads = get_user_model().objects.filter(led_actions__plan=plan).distinct()
+    periods = plan.periods.filter(locked_at__isnull=False).order_by("-deadline")[:8]
+    form = LateWindowForm(request.POST or None, leads=leads, periods=plan.periods.filter(
+        pk__in=[p.pk for p in periods]
+    ).order_by("-deadline"))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.late_window_grant(
+                period=form.cleaned_data["period"],
+                lead=form.cleaned_data["lead"],
+                expires_at=form.cleaned_data["expires_at"],
+                reason=form.cleaned_data["reason"],
+                by=request.user,
+                now=now,
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "Late window given; it is on the plan's record.")
+            return redirect(plan)
+    windows = LateWindow.objects.filter(period__plan=plan).select_related(
+        "lead", "period__plan", "granted_by"
+    )[:20]
+    return render(
+        request, "actions/late_window.html", {"plan": plan, "form": form, "windows": windows}
+    )
+
+
+@login_required
+def plan_events(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = access.get_plan_for_reading(request, pk)
+    events = PlanEvent.objects.filter(plan=plan).select_related("actor", "period__plan")
+    periods = plan.periods.filter(locked_at__isnull=False).select_related("locked_by", "plan")
+    return render(
+        request,
+        "actions/plan_events.html",
+        {"plan": plan, "events": events, "periods": periods.order_by("-deadline")[:52]},
+    )
+
+
+@login_required
+def plan_list(request: HttpRequest) -> HttpResponse:
+    if not access.can_read_plan(request.user):
+        raise PermissionDenied("The plan is for the PMO, exec leads, reviewers and the board.")
+    plans = Plan.objects.select_related("inspection").order_by("-created_at")
+    if plans.count() == 1 and not access.is_pmo(request.user):
+        return redirect(plans.first())
+    return render(request, "actions/plan_list.html", {"plans": plans})

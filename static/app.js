@@ -1,0 +1,16 @@
+// "On plan" fills the update in one click; focus stays in the form for the keyboard.
+document.addEventListener('click', function (event) {
+  var button = event.target.closest('[data-on-plan]')
+  if (!button) return
+  var box = document.getElementById(button.getAttribute('data-on-plan'))
+  if (!box) return
+  box.value = 'On plan'
+  box.dispatchEvent(new Event('input', { bubbles: true }))
+  box.focus()
+})
+
+// After an htmx save, move focus to the card's message so screen readers hear it.
+document.addEventListener('htmx:afterSwap', function (event) {
+  var message = event.detail.target.querySelector('[data-focus-after-swap]')
+  if (message) message.focus()
+})
