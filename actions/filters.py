@@ -9,6 +9,15 @@ from django.db.models import Q
 
 from .models import Action, ExecRole, FindingKind, Status
 
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.get_full_name() or obj.get_username()
+
+
+class UserFilter(django_filters.ModelChoiceFilter):
+    field_class = UserChoiceField
+
+
 SORTS = {
     "ref": "ref",
     "theme": "theme",
@@ -40,7 +49,7 @@ class ActionFilter(django_filters.FilterSet):
     exec_role = django_filters.ModelChoiceFilter(
         field_name="exec_roles", queryset=ExecRole.objects.all(), label="Exec lead"
     )
-    action_lead = django_filters.ModelChoiceFilter(
+    action_lead = UserFilter(
         queryset=get_user_model().objects.none(), label="Action lead"
     )
     updated = django_filters.ChoiceFilter(
@@ -59,9 +68,6 @@ class ActionFilter(django_filters.FilterSet):
         self.filters["department"].extra["choices"] = _distinct(plan, "department")
         leads = get_user_model().objects.filter(led_actions__plan=plan).distinct()
         self.filters["action_lead"].queryset = leads.order_by("last_name", "first_name")
-        self.filters["action_lead"].extra["label_from_instance"] = (
-            lambda u: u.get_full_name() or u.username
-        )
 
     def search(self, queryset, name, value):
         return queryset.filter(

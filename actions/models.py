@@ -254,12 +254,17 @@ class Action(models.Model):
     class Meta:
         ordering = ["plan", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["plan", "ref"], name="action_ref_unique_in_plan"),
+            models.UniqueConstraint(
+                fields=["plan", "ref"],
+                name="action_ref_unique_in_plan",
+                violation_error_message="Another action in this plan has this Ref.",
+            ),
             models.CheckConstraint(
                 name="action_end_not_before_start",
                 condition=Q(end_date__isnull=True)
                 | Q(start_date__isnull=True)
                 | Q(end_date__gte=models.F("start_date")),
+                violation_error_message="The end date must not be before the start date.",
             ),
         ]
         indexes = [models.Index(fields=["plan", "status"], name="action_plan_status")]

@@ -86,6 +86,6 @@ def deadlines_between(plan: Plan, after: dt.datetime, until: dt.datetime) -> lis
 
 
 def first_deadline(plan: Plan) -> dt.datetime:
-    """The deadline that ends the plan's first period."""
-    start = dt.datetime.combine(plan.cycle_starts_on, dt.time.min, tzinfo=plan.tz)
-    return next_deadline_after(plan, start.astimezone(UTC))
+    """The deadline that ends the plan's first period: the first on or after its cycle start."""
+    # Not "the first after midnight": a 00:00 deadline on the start day is the first one.
+    return _local_deadline(plan, next(_deadline_days_from(plan, plan.cycle_starts_on)))

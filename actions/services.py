@@ -205,9 +205,13 @@ def plan_lock_now(
     if not reason:
         raise ValidationError({"reason": "Give a reason for locking the plan early."})
     plan_lock_due(plan=plan, now=now)
-    period = period_current(plan=plan, now=now)
+    # The period in progress, locked or not: if it is already locked early (a double click,
+    # two PMOs at once, the command run twice), that lock stands. Taking the next open period
+    # instead would lock the week that has only just opened.
+    deadline = schedule.next_deadline_after(plan, now)
+    period = period_for_deadline(plan=plan, deadline=deadline)
     with transaction.atomic():
-        _period_lock(
+        locked = _period_lock(
             period=period,
             locked_at=now,
             kind=ReportingPeriod.LockKind.EARLY,
@@ -215,14 +219,15 @@ def plan_lock_now(
             reason=reason,
             now=now,
         )
-        PlanEvent.objects.create(
-            plan=plan,
-            period=period,
-            actor=by,
-            at=now,
-            kind=PlanEvent.Kind.LOCKED_EARLY,
-            detail=reason,
-        )
+        if locked:  # only a lock that happened goes on the record
+            PlanEvent.objects.create(
+                plan=plan,
+                period=period,
+                actor=by,
+                at=now,
+                kind=PlanEvent.Kind.LOCKED_EARLY,
+                detail=reason,
+            )
     period.refresh_from_db()
     return period
 
@@ -426,7 +431,7 @@ def action_edit(
     base_version: int | None,
     exec_roles: Iterable[ExecRole] | None = None,
     findings: Iterable[Finding] | None = None,
-    kind: str = HistoryEntry.Kind.CHANGED,
+    history_kind: str = HistoryEntry.Kind.CHANGED,
     allow_blue: bool = False,
     now: dt.datetime | None = None,
     **fields: Any,
@@ -487,7 +492,7 @@ def action_edit(
         current.full_clean(exclude=["plan"], validate_unique=True)
         current.version += 1
         current.save()
-        _record(action=current, actor=by, kind=kind, changes=changes, at=now)
+        _record(action=current, actor=by, kind=history_kind, changes=changes, at=now)
     return current
 
 

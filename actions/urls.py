@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import include, path
 
-from . import views
+from . import import_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -12,4 +12,9 @@ urlpatterns = [
     path("plans/<int:pk>/lock/", views.plan_lock_now, name="plan_lock_now"),
     path("plans/<int:pk>/late-window/", views.late_window, name="late_window"),
     path("plans/<int:pk>/record/", views.plan_events, name="plan_events"),
+    path("plans/<int:pk>/import/", import_views.plan_import_upload, name="plan_import"),
+    path(
+        "plans/<int:pk>/import/confirm/", import_views.plan_import_confirm, name="plan_import_confirm"
+    ),
+    path("", include("actions.pmo_urls")),
 ]

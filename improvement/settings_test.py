@@ -12,7 +12,9 @@ os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("IMPROVEMENT_VAR_DIR", tempfile.mkdtemp(prefix="improvement-test-"))
 
 from .settings import *  # noqa: E402,F403
-from .settings import STORAGES  # noqa: E402
+from .settings import STATIC_ROOT, STORAGES  # noqa: E402
+
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -1,0 +1,575 @@
+"""Import a plan from the trust's own spreadsheet (.xlsx or .csv), all or nothing.
+
+Spreadsheets arrive as trusts keep them: a title row and blank rows above the header,
+headers such as "Ref.", "Must do / should do", "RAGB", "Exec lead"; dates as ``30/06/19``,
+``30.09.19`` or real spreadsheet dates; two exec leads as ``DOps/MD`` or ``DOps DWOD``.
+django-import-export does the row loop, the diff and the rollback; each row is saved
+through ``actions.services`` so history and rules hold as for any other change.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import tablib
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from import_export import fields as ie_fields
+from import_export import resources, widgets
+
+from . import services
+from .models import Action, ExecRole, Finding, FindingKind, HistoryEntry, Plan, PlanEvent, Status
+
+MAX_HEADER_SEARCH_ROWS = 20
+MAX_ROWS = 10_000
+
+# Canonical field → the ways trusts write its header (compared after _norm()).
+HEADER_ALIASES: dict[str, tuple[str, ...]] = {
+    "ref": ("ref", "ref.", "ref no", "reference", "action ref", "action no", "action no.", "no."),
+    "theme": ("theme", "workstream", "improvement group"),
+    "department": ("dept", "department", "core service", "division", "service", "directorate"),
+    "kind": (
+        "must do / should do",
+        "must do/should do",
+        "must / should",
+        "must/should",
+        "must or should",
+        "finding kind",
+        "kind",
+        "type",
+        "category",
+    ),
+    "requirement": (
+        "requirement and actions",
+        "requirement",
+        "requirements",
+        "action",
+        "actions",
+        "cqc finding",
+        "finding",
+        "description",
+    ),
+    "status": ("ragb", "rag", "ragb status", "rag status", "status", "rag rating"),
+    "exec_roles": ("exec lead", "exec leads", "executive lead", "executive leads", "exec"),
+    "action_lead": ("action lead", "lead", "action owner", "owner"),
+    "start_date": ("start date", "start", "date started"),
+    "end_date": ("end date", "end", "due date", "target date", "completion date", "due"),
+}
+REQUIRED = ("ref", "kind", "requirement")
+COLUMN_NAMES = {
+    "ref": "Ref.",
+    "theme": "Theme",
+    "department": "Dept",
+    "kind": "Must do / should do",
+    "requirement": "Requirement and actions",
+    "status": "RAGB",
+    "exec_roles": "Exec lead",
+    "action_lead": "Action lead",
+    "start_date": "Start date",
+    "end_date": "End date",
+}
+
+
+def _norm(text: Any) -> str:
+    return re.sub(r"\s+", " ", str(text or "")).strip().rstrip(":").lower()
+
+
+_ALIAS_LOOKUP = {alias: name for name, aliases in HEADER_ALIASES.items() for alias in aliases}
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read: wrong type, no header, missing columns."""
+
+
+@dataclass
+class RowError:
+    line: int  # the row number the PMO sees in their spreadsheet
+    column: str
+    value: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"Row {self.line}"
+        if self.column:
+            where += f", column “{self.column}”"
+        if self.value:
+            where += f", value “{self.value}”"
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class RowOutcome:
+    line: int
+    ref: str
+    outcome: str  # "new", "update", "skip"
+    changes: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass
+class ImportReport:
+    rows: list[RowOutcome] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    new_exec_roles: list[str] = field(default_factory=list)
+    dry_run: bool = True
+    header_line: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for r in self.rows if r.outcome == outcome)
+
+    @property
+    def created(self) -> int:
+        return self.count("new")
+
+    @property
+    def updated(self) -> int:
+        return self.count("update")
+
+    @property
+    def unchanged(self) -> int:
+        return self.count("skip")
+
+    def summary(self) -> str:
+        return (
+            f"{self.created} new, {self.updated} changed, {self.unchanged} unchanged"
+            + (f"; new exec roles: {', '.join(self.new_exec_roles)}" if self.new_exec_roles else "")
+        )
+
+
+# Reading the file ----------------------------------------------------------------------
+
+
+def _read_cells(data: bytes, filename: str) -> list[list[Any]]:
+    suffix = Path(filename).suffix.lower()
+    if suffix == ".csv":
+        for encoding in ("utf-8-sig", "cp1252"):
+            try:
+                text = data.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:  # pragma: no cover - cp1252 decodes almost anything
+            raise ImportFileError("The CSV file's text encoding is not readable; save it as UTF-8.")
+        if "\x00" in text:
+            raise ImportFileError("This is not a CSV text file. Upload the plan as .xlsx or .csv.")
+        return [list(r) for r in csv.reader(io.StringIO(text))]
+    if suffix == ".xlsx":
+        try:
+            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception as error:  # openpyxl raises many kinds for a bad file
+            raise ImportFileError(
+                "This file is not a readable Excel workbook (.xlsx). "
+                "Open it in Excel and save it again as .xlsx, or save it as .csv."
+            ) from error
+        sheet = book.worksheets[0]
+        return [list(r) for r in sheet.iter_rows(values_only=True)]
+    raise ImportFileError(
+        f"“{filename}” is not a spreadsheet we can read. Upload the plan as .xlsx or .csv."
+    )
+
+
+def _is_blank(row: list[Any]) -> bool:
+    return all(c is None or str(c).strip() == "" for c in row)
+
+
+def read_plan_table(data: bytes, filename: str) -> tuple[int, dict[str, str], list[tuple]]:
+    """Find the header row and return (header line, {field: header as written}, rows)."""
+    cells = _read_cells(data, filename)
+    for index, row in enumerate(cells[:MAX_HEADER_SEARCH_ROWS]):
+        found = {}
+        for col, value in enumerate(row):
+            name = _ALIAS_LOOKUP.get(_norm(value))
+            if name and name not in found:
+                found[name] = (col, str(value).strip())
+        if "ref" in found and len(found) >= 3:
+            missing = [COLUMN_NAMES[r] for r in REQUIRED if r not in found]
+            if missing:
+                raise ImportFileError(
+                    f"The header on row {index + 1} has no column for {', '.join(missing)}."
+                )
+            rows = []
+            for line, values in enumerate(cells[index + 1 :], start=index + 2):
+                if _is_blank(values):
+                    continue
+                rows.append(
+                    (line, {n: values[c] if c < len(values) else None for n, (c, _) in found.items()})
+                )
+            if len(rows) > MAX_ROWS:
+                raise ImportFileError(f"The file has more than {MAX_ROWS:,} rows.")
+            return index + 1, {n: header for n, (_c, header) in found.items()}, rows
+    raise ImportFileError(
+        "No header row found in the first 20 rows. The plan needs columns such as "
+        "“Ref.”, “Theme”, “Must do / should do”, “Requirement and actions”, “RAGB”, "
+        "“Exec lead”, “Start date” and “End date”."
+    )
+
+
+# Widgets: one cell each ----------------------------------------------------------------
+
+
+class TrustDateWidget(widgets.Widget):
+    FORMATS = ("%d/%m/%y", "%d/%m/%Y", "%d.%m.%y", "%d.%m.%Y", "%Y-%m-%d", "%d-%m-%Y", "%d-%m-%y")
+
+    def clean(self, value, row=None, **kwargs):
+        if value is None or str(value).strip() == "":
+            return None
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        text = str(value).strip()
+        if re.fullmatch(r"\d{5}(\.0)?", text):  # a spreadsheet serial date kept as text
+            return dt.date(1899, 12, 30) + dt.timedelta(days=int(float(text)))
+        for fmt in self.FORMATS:
+            try:
+                return dt.datetime.strptime(text, fmt).date()
+            except ValueError:
+                continue
+        raise ValueError("Not a date we can read. Write it as DD/MM/YY, e.g. 30/06/19.")
+
+    def render(self, value, obj=None, **kwargs):
+        return value.strftime("%d/%m/%y") if value else ""
+
+
+class KindWidget(widgets.Widget):
+    WORDS = {
+        FindingKind.MUST: ("must do", "must", "m"),
+        FindingKind.SHOULD: ("should do", "should", "s"),
+        FindingKind.REGULATORY: (
+            "regulatory",
+            "regulatory requirement",
+            "regulatory requirement notice",
+            "requirement notice",
+            "regulatory action",
+        ),
+        FindingKind.SECTION_29A: ("section 29a", "s29a", "warning notice", "section 29a warning notice"),
+        FindingKind.SECTION_31: ("section 31", "s31", "condition", "section 31 condition"),
+    }
+    LOOKUP = {w: k.value for k, words in WORDS.items() for w in words}
+
+    def clean(self, value, row=None, **kwargs):
+        kind = self.LOOKUP.get(_norm(value))
+        if not kind:
+            raise ValueError(
+                "Write Must do, Should do, Regulatory, Section 29A or Section 31."
+                if str(value or "").strip()
+                else "This column must not be blank: write Must do or Should do."
+            )
+        return kind
+
+    def render(self, value, obj=None, **kwargs):
+        return FindingKind(value).label if value else ""
+
+
+class StatusWidget(widgets.Widget):
+    LOOKUP = {
+        **{s.value.lower(): s.value for s in Status},
+        **{s.label.lower(): s.value for s in Status},
+        "complete": Status.BLUE.value,
+        "completed": Status.BLUE.value,
+        "": Status.WHITE.value,
+    }
+
+    def clean(self, value, row=None, **kwargs):
+        status = self.LOOKUP.get(_norm(value))
+        if status is None:
+            raise ValueError("Write R, A, G, B or W (Red, Amber, Green, Blue or White).")
+        return status
+
+    def render(self, value, obj=None, **kwargs):
+        return value or ""
+
+
+class TextWidget(widgets.CharWidget):
+    def clean(self, value, row=None, **kwargs):
+        return re.sub(r"[ \t]+", " ", str(value or "")).strip()
+
+
+def split_exec_codes(value: Any) -> list[str]:
+    """``DOps/MD``, ``DOps DWOD``, ``CE, DoN``, ``DoN & MD`` → codes, in order."""
+    return [c for c in re.split(r"\s*(?:/|,|&|\band\b|\s)\s*", str(value or "").strip()) if c]
+
+
+# The resource --------------------------------------------------------------------------
+
+
+class PlanResource(resources.ModelResource):
+    ref = ie_fields.Field(attribute="ref", column_name="ref", widget=TextWidget())
+    theme = ie_fields.Field(attribute="theme", column_name="theme", widget=TextWidget())
+    department = ie_fields.Field(
+        attribute="department", column_name="department", widget=TextWidget()
+    )
+    kind = ie_fields.Field(attribute="kind", column_name="kind", widget=KindWidget())
+    requirement = ie_fields.Field(
+        attribute="requirement", column_name="requirement", widget=TextWidget()
+    )
+    status = ie_fields.Field(attribute="status", column_name="status", widget=StatusWidget())
+    start_date = ie_fields.Field(
+        attribute="start_date", column_name="start_date", widget=TrustDateWidget()
+    )
+    end_date = ie_fields.Field(
+        attribute="end_date", column_name="end_date", widget=TrustDateWidget()
+    )
+
+    class Meta:
+        model = Action
+        import_id_fields = ("ref",)
+        fields = ("ref", "theme", "department", "kind", "requirement", "status", "start_date", "end_date")
+        skip_unchanged = True
+        skip_diff = True
+        clean_model_instances = True
+
+    def __init__(self, *, plan: Plan, by, report: ImportReport, lines: list[int], now):
+        super().__init__()
+        self.plan = plan
+        self.by = by
+        self.report = report
+        self.lines = lines
+        self.now = now
+        self.role_cache = {r.code.lower(): r for r in ExecRole.objects.all()}
+        self.pending: dict[int, dict[str, Any]] = {}
+
+    def get_queryset(self):
+        return Action.objects.filter(plan=self.plan)
+
+    def init_instance(self, row=None):
+        return Action(plan=self.plan)
+
+    # Cells with no model attribute of their own ---------------------------------------
+
+    def _exec_roles(self, row) -> list[ExecRole] | None:
+        if "exec_roles" not in row:
+            return None
+        roles = []
+        for code in split_exec_codes(row["exec_roles"]):
+            role = self.role_cache.get(code.lower())
+            if role is None:
+                role = ExecRole.objects.create(code=code)
+                self.role_cache[code.lower()] = role
+                self.report.new_exec_roles.append(code)
+            roles.append(role)
+        return roles
+
+    def _action_lead(self, row):
+        text = str(row.get("action_lead") or "").strip()
+        if not text:
+            return None
+        user_model = get_user_model()
+        parts = text.split()
+        name_match = (
+            Q(first_name__iexact=parts[0], last_name__iexact=" ".join(parts[1:]))
+            if len(parts) > 1
+            else Q(pk__in=[])
+        )
+        matches = list(
+            user_model.objects.filter(Q(username__iexact=text) | Q(email__iexact=text) | name_match)[:2]
+        )
+        if len(matches) != 1:
+            raise ValueError(
+                "No single user has this username, email or name. "
+                "Add them first, or leave the cell blank and assign the lead in the app."
+            )
+        return matches[0]
+
+    def import_instance(self, instance, row, **kwargs):
+        errors = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except Exception as error:  # ValidationError from the cells above
+            errors.update(getattr(error, "error_dict", {}))
+        extra: dict[str, Any] = {}
+        try:
+            extra["action_lead"] = self._action_lead(row)
+        except ValueError as error:
+            errors["action_lead"] = [str(error)]
+        extra["exec_roles"] = self._exec_roles(row)
+        self.pending[id(instance)] = extra
+        if errors:
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError(errors)
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        if import_validation_errors or instance.pk is None:
+            return False
+        current = Action.objects.prefetch_related("exec_roles").get(pk=instance.pk)
+        return not self._changes(current, instance)
+
+    def _changes(self, current: Action, incoming: Action) -> dict[str, list[str]]:
+        changes: dict[str, list[str]] = {}
+        for name in self._meta.fields:
+            before, after = getattr(current, name), getattr(incoming, name)
+            if name not in self._imported_columns:
+                continue
+            if before != after:
+                widget = self.fields[name].widget
+                changes[COLUMN_NAMES[name]] = [
+                    widget.render(before) if not isinstance(widget, TextWidget) else before,
+                    widget.render(after) if not isinstance(widget, TextWidget) else after,
+                ]
+        extra = self.pending.get(id(incoming), {})
+        roles = extra.get("exec_roles")
+        if roles is not None and {r.pk for r in current.exec_roles.all()} != {r.pk for r in roles}:
+            changes["Exec lead"] = [current.exec_lead_label, "/".join(r.code for r in roles)]
+        lead = extra.get("action_lead")
+        if lead is not None and current.action_lead_id != lead.pk:
+            changes["Action lead"] = [str(current.action_lead or ""), str(lead)]
+        return changes
+
+    def before_import(self, dataset, **kwargs):
+        self._imported_columns = set(dataset.headers)
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        line = self.lines[kwargs["row_number"] - 1]
+        extra = self.pending.pop(id(instance), {})
+        values = {name: getattr(instance, name) for name in self._meta.fields if name in row}
+        if extra.get("action_lead") is not None:
+            values["action_lead"] = extra["action_lead"]
+        if is_create:
+            findings = self._findings_for(values)
+            created = services.action_create(
+                plan=self.plan,
+                by=self.by,
+                exec_roles=extra.get("exec_roles") or [],
+                findings=findings,
+                now=self.now,
+                **values,
+            )
+            instance.pk = created.pk
+            self.report.rows.append(RowOutcome(line=line, ref=created.ref, outcome="new"))
+        else:
+            current = Action.objects.prefetch_related("exec_roles").get(pk=instance.pk)
+            self.pending[id(instance)] = extra
+            changes = self._changes(current, instance)
+            self.pending.pop(id(instance), None)
+            services.action_edit(
+                action=current,
+                by=self.by,
+                base_version=None,
+                exec_roles=extra.get("exec_roles"),
+                history_kind=HistoryEntry.Kind.IMPORTED,
+                allow_blue=True,
+                now=self.now,
+                **values,
+            )
+            self.report.rows.append(
+                RowOutcome(line=line, ref=current.ref, outcome="update", changes=changes)
+            )
+
+    def save_m2m(self, instance, row, **kwargs):
+        """Exec leads and findings were saved by the service with the row."""
+
+    def after_import_row(self, row, row_result, **kwargs):
+        if row_result.import_type == row_result.IMPORT_TYPE_SKIP:
+            line = self.lines[kwargs["row_number"] - 1]
+            self.report.rows.append(RowOutcome(line=line, ref=str(row.get("ref")), outcome="skip"))
+            self.pending.clear()
+
+    def _findings_for(self, values: dict[str, Any]) -> list[Finding]:
+        """The finding a new action answers: the inspection's finding of the same ref."""
+        inspection = self.plan.inspection
+        if inspection is None:
+            return []
+        regulation = re.search(r"Regulations? [\d][\w ()&,]*", values.get("requirement", ""))
+        finding, _ = Finding.objects.get_or_create(
+            inspection=inspection,
+            ref=values["ref"],
+            defaults={
+                "kind": values["kind"],
+                "core_service": values.get("department", ""),
+                "text": values.get("requirement", ""),
+                "regulation": regulation.group(0).strip() if regulation else "",
+            },
+        )
+        return [finding]
+
+
+def plan_import(
+    *, plan: Plan, data: bytes, filename: str, by=None, dry_run: bool = True, now=None
+) -> ImportReport:
+    """Preview (``dry_run``) or apply a plan file. Any error: nothing is saved."""
+    now = now or timezone.now()
+    report = ImportReport(dry_run=dry_run)
+    try:
+        header_line, headers, rows = read_plan_table(data, filename)
+    except ImportFileError as error:
+        report.errors.append(RowError(line=0, column="", value="", message=str(error)))
+        return report
+    report.header_line = header_line
+
+    seen: dict[str, int] = {}
+    for line, values in rows:
+        ref = str(values.get("ref") or "").strip()
+        if not ref:
+            report.errors.append(
+                RowError(line, headers["ref"], "", "Every action needs a Ref.; this one is blank.")
+            )
+        elif ref.lower() in seen:
+            report.errors.append(
+                RowError(line, headers["ref"], ref, f"This Ref. is also on row {seen[ref.lower()]}.")
+            )
+        else:
+            seen[ref.lower()] = line
+    if report.errors:
+        return report
+
+    names = list(headers)
+    dataset = tablib.Dataset(headers=names)
+    for _line, values in rows:
+        dataset.append([values[n] for n in names])
+    lines = [line for line, _ in rows]
+
+    with transaction.atomic():
+        resource = PlanResource(plan=plan, by=by, report=report, lines=lines, now=now)
+        result = resource.import_data(dataset, dry_run=True, use_transactions=True, raise_errors=False)
+        for invalid in result.invalid_rows:
+            line = lines[invalid.number - 1]
+            for attribute, messages in invalid.error_dict.items():
+                column = headers.get(attribute, "")
+                value = dataset[invalid.number - 1][names.index(attribute)] if attribute in names else ""
+                for message in messages:
+                    report.errors.append(
+                        RowError(line, column, "" if value is None else str(value), _tidy(message))
+                    )
+        for number, errors in result.row_errors():
+            for error in errors:
+                report.errors.append(
+                    RowError(lines[number - 1], "", "", f"Could not be saved: {error.error}")
+                )
+        report.rows.sort(key=lambda r: r.line)
+        report.errors.sort(key=lambda e: e.line)
+        if report.ok and not dry_run:
+            # The preview ran inside import_data's own rolled-back transaction; apply for real.
+            report.rows.clear()
+            report.new_exec_roles.clear()
+            resource = PlanResource(plan=plan, by=by, report=report, lines=lines, now=now)
+            result = resource.import_data(
+                dataset, dry_run=False, use_transactions=True, raise_errors=True,
+                rollback_on_validation_errors=True,
+            )
+            report.rows.sort(key=lambda r: r.line)
+            PlanEvent.objects.create(
+                plan=plan,
+                actor=by,
+                at=now,
+                kind=PlanEvent.Kind.IMPORTED,
+                detail=f"{filename}: {report.summary()}",
+            )
+    report.dry_run = dry_run
+    return report
+
+
+def _tidy(message: str) -> str:
+    return message.replace("Constraint “", "Rule “")
