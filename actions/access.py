@@ -64,10 +64,8 @@ def get_action_for_update(request: HttpRequest, pk: int) -> Action:
 
 
 def get_action_for_pmo(request: HttpRequest, pk: int) -> Action:
-    action = get_object_or_404(Action.objects.select_related("plan"), pk=pk)
-    if not is_pmo(request.user):
-        raise PermissionDenied("Only the PMO can change the plan.")
-    return action
+    require_pmo(request)
+    return get_object_or_404(Action.objects.select_related("plan"), pk=pk)
 
 
 def get_plan_for_reading(request: HttpRequest, pk: int) -> Plan:
@@ -78,12 +76,10 @@ def get_plan_for_reading(request: HttpRequest, pk: int) -> Plan:
 
 
 def get_plan_for_pmo(request: HttpRequest, pk: int) -> Plan:
-    plan = get_object_or_404(Plan, pk=pk)
-    if not is_pmo(request.user):
-        raise PermissionDenied("Only the PMO can change the plan.")
-    return plan
+    require_pmo(request)
+    return get_object_or_404(Plan, pk=pk)
 
 
 def require_pmo(request: HttpRequest) -> None:
     if not is_pmo(request.user):
-        raise PermissionDenied("Only the PMO can do this.")
+        raise PermissionDenied("Only the PMO can change the plan.")

@@ -94,7 +94,9 @@ def demo_seed() -> Plan:
             dry_run=False,
         )
         if not report.ok:
-            raise RuntimeError("The demo plan did not import: " + "; ".join(map(str, report.errors)))
+            raise RuntimeError(
+                "The demo plan did not import: " + "; ".join(map(str, report.errors))
+            )
         for lead_name, refs in (
             ("lead", Action.objects.filter(plan=plan, ref__in=FIRST_LEAD_REFS)),
             ("lead2", Action.objects.filter(plan=plan).exclude(ref__in=FIRST_LEAD_REFS)),

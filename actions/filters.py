@@ -9,6 +9,7 @@ from django.db.models import Q
 
 from .models import Action, ExecRole, FindingKind, Status
 
+
 class UserChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return obj.get_full_name() or obj.get_username()
@@ -32,8 +33,11 @@ SORTS = {
 
 def _distinct(plan, field):
     values = (
-        Action.objects.filter(plan=plan).exclude(**{field: ""}).order_by(field)
-        .values_list(field, flat=True).distinct()
+        Action.objects.filter(plan=plan)
+        .exclude(**{field: ""})
+        .order_by(field)
+        .values_list(field, flat=True)
+        .distinct()
     )
     return [(v, v) for v in values]
 
@@ -49,9 +53,7 @@ class ActionFilter(django_filters.FilterSet):
     exec_role = django_filters.ModelChoiceFilter(
         field_name="exec_roles", queryset=ExecRole.objects.all(), label="Exec lead"
     )
-    action_lead = UserFilter(
-        queryset=get_user_model().objects.none(), label="Action lead"
-    )
+    action_lead = UserFilter(queryset=get_user_model().objects.none(), label="Action lead")
     updated = django_filters.ChoiceFilter(
         choices=[("yes", "Updated this period"), ("no", "Not yet updated")],
         method="filter_updated",

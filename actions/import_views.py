@@ -70,8 +70,10 @@ def plan_import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("plan_import", pk=plan.pk)
     pending = request.session.get(PENDING_KEY) or {}
     path = _pending_dir() / str(pending.get("token", "missing"))
-    if pending.get("plan") != plan.pk or pending.get("token") != request.POST.get("token") or (
-        not path.is_file()
+    if (
+        pending.get("plan") != plan.pk
+        or pending.get("token") != request.POST.get("token")
+        or (not path.is_file())
     ):
         messages.error(
             request,

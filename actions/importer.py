@@ -142,9 +142,8 @@ class ImportReport:
         return self.count("skip")
 
     def summary(self) -> str:
-        return (
-            f"{self.created} new, {self.updated} changed, {self.unchanged} unchanged"
-            + (f"; new exec roles: {', '.join(self.new_exec_roles)}" if self.new_exec_roles else "")
+        return f"{self.created} new, {self.updated} changed, {self.unchanged} unchanged" + (
+            f"; new exec roles: {', '.join(self.new_exec_roles)}" if self.new_exec_roles else ""
         )
 
 
@@ -204,7 +203,10 @@ def read_plan_table(data: bytes, filename: str) -> tuple[int, dict[str, str], li
                 if _is_blank(values):
                     continue
                 rows.append(
-                    (line, {n: values[c] if c < len(values) else None for n, (c, _) in found.items()})
+                    (
+                        line,
+                        {n: values[c] if c < len(values) else None for n, (c, _) in found.items()},
+                    )
                 )
             if len(rows) > MAX_ROWS:
                 raise ImportFileError(f"The file has more than {MAX_ROWS:,} rows.")
@@ -254,7 +256,12 @@ class KindWidget(widgets.Widget):
             "requirement notice",
             "regulatory action",
         ),
-        FindingKind.SECTION_29A: ("section 29a", "s29a", "warning notice", "section 29a warning notice"),
+        FindingKind.SECTION_29A: (
+            "section 29a",
+            "s29a",
+            "warning notice",
+            "section 29a warning notice",
+        ),
         FindingKind.SECTION_31: ("section 31", "s31", "condition", "section 31 condition"),
     }
     LOOKUP = {w: k.value for k, words in WORDS.items() for w in words}
@@ -326,7 +333,16 @@ class PlanResource(resources.ModelResource):
     class Meta:
         model = Action
         import_id_fields = ("ref",)
-        fields = ("ref", "theme", "department", "kind", "requirement", "status", "start_date", "end_date")
+        fields = (
+            "ref",
+            "theme",
+            "department",
+            "kind",
+            "requirement",
+            "status",
+            "start_date",
+            "end_date",
+        )
         skip_unchanged = True
         skip_diff = True
         clean_model_instances = True
@@ -374,7 +390,9 @@ class PlanResource(resources.ModelResource):
             else Q(pk__in=[])
         )
         matches = list(
-            user_model.objects.filter(Q(username__iexact=text) | Q(email__iexact=text) | name_match)[:2]
+            user_model.objects.filter(
+                Q(username__iexact=text) | Q(email__iexact=text) | name_match
+            )[:2]
         )
         if len(matches) != 1:
             raise ValueError(
@@ -518,7 +536,9 @@ def plan_import(
             )
         elif ref.lower() in seen:
             report.errors.append(
-                RowError(line, headers["ref"], ref, f"This Ref. is also on row {seen[ref.lower()]}.")
+                RowError(
+                    line, headers["ref"], ref, f"This Ref. is also on row {seen[ref.lower()]}."
+                )
             )
         else:
             seen[ref.lower()] = line
@@ -533,12 +553,18 @@ def plan_import(
 
     with transaction.atomic():
         resource = PlanResource(plan=plan, by=by, report=report, lines=lines, now=now)
-        result = resource.import_data(dataset, dry_run=True, use_transactions=True, raise_errors=False)
+        result = resource.import_data(
+            dataset, dry_run=True, use_transactions=True, raise_errors=False
+        )
         for invalid in result.invalid_rows:
             line = lines[invalid.number - 1]
             for attribute, messages in invalid.error_dict.items():
                 column = headers.get(attribute, "")
-                value = dataset[invalid.number - 1][names.index(attribute)] if attribute in names else ""
+                value = (
+                    dataset[invalid.number - 1][names.index(attribute)]
+                    if attribute in names
+                    else ""
+                )
                 for message in messages:
                     report.errors.append(
                         RowError(line, column, "" if value is None else str(value), _tidy(message))
@@ -556,7 +582,10 @@ def plan_import(
             report.new_exec_roles.clear()
             resource = PlanResource(plan=plan, by=by, report=report, lines=lines, now=now)
             result = resource.import_data(
-                dataset, dry_run=False, use_transactions=True, raise_errors=True,
+                dataset,
+                dry_run=False,
+                use_transactions=True,
+                raise_errors=True,
                 rollback_on_validation_errors=True,
             )
             report.rows.sort(key=lambda r: r.line)

@@ -184,12 +184,12 @@ class Plan(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("plan", args=[self.pk])
+
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.time_zone)
-
-    def get_absolute_url(self) -> str:
-        return reverse("plan", args=[self.pk])
 
     @property
     def deadline_label(self) -> str:
@@ -369,12 +369,8 @@ class WeeklyUpdate(models.Model):
         ordering = ["-period__deadline", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["action", "period"], name="one_update_per_period"),
-            models.CheckConstraint(
-                name="update_narrative_not_blank", condition=~Q(narrative="")
-            ),
-            models.CheckConstraint(
-                name="update_status_not_blue", condition=~Q(status=Status.BLUE)
-            ),
+            models.CheckConstraint(name="update_narrative_not_blank", condition=~Q(narrative="")),
+            models.CheckConstraint(name="update_status_not_blue", condition=~Q(status=Status.BLUE)),
         ]
 
     def __str__(self) -> str:
@@ -384,7 +380,9 @@ class WeeklyUpdate(models.Model):
 class LateWindow(models.Model):
     """The PMO lets one lead save updates for one locked period until ``expires_at``."""
 
-    period = models.ForeignKey(ReportingPeriod, on_delete=models.CASCADE, related_name="late_windows")
+    period = models.ForeignKey(
+        ReportingPeriod, on_delete=models.CASCADE, related_name="late_windows"
+    )
     lead = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     expires_at = models.DateTimeField()
     reason = models.TextField()
@@ -412,6 +410,14 @@ class PeriodSnapshot(models.Model):
     action_lead = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The action as it stood at the lock, so later edits never change a report.
+    ref = models.CharField(max_length=20, default="")
+    theme = models.CharField(max_length=100, blank=True)
+    department = models.CharField(max_length=100, blank=True)
+    kind = models.CharField(max_length=12, choices=FindingKind.choices, default=FindingKind.MUST)
+    requirement = models.TextField(blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    exec_leads = models.CharField(max_length=100, blank=True, help_text="As written: DOps/MD")
 
     class Meta:
         ordering = ["period", "action"]

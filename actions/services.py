@@ -157,10 +157,15 @@ def _snapshot_take(*, period: ReportingPeriod) -> None:
                 update_status=updates[action.pk].status if action.pk in updates else "",
                 narrative=updates[action.pk].narrative if action.pk in updates else "",
                 action_lead_id=action.action_lead_id,
+                ref=action.ref,
+                theme=action.theme,
+                department=action.department,
+                kind=action.kind,
+                requirement=action.requirement,
+                end_date=action.end_date,
+                exec_leads=action.exec_lead_label,
             )
-            for action in Action.objects.filter(plan=period.plan).only(
-                "pk", "status", "action_lead_id"
-            )
+            for action in Action.objects.filter(plan=period.plan).prefetch_related("exec_roles")
         ]
     )
 
@@ -409,7 +414,7 @@ def action_create(
     _check_dates(fields.get("start_date"), fields.get("end_date"))
     with transaction.atomic():
         action = Action(plan=plan, **fields)
-        action.full_clean(exclude=["plan"])
+        action.full_clean()
         action.save()
         action.exec_roles.set(exec_roles)
         action.findings.set(findings)
@@ -489,7 +494,7 @@ def action_edit(
                 current.findings.set(new_findings)
         if not changes:
             return current
-        current.full_clean(exclude=["plan"], validate_unique=True)
+        current.full_clean()
         current.version += 1
         current.save()
         _record(action=current, actor=by, kind=history_kind, changes=changes, at=now)
@@ -507,7 +512,7 @@ def actions_assign_lead(
     now = _now(now)
     count = 0
     with transaction.atomic():
-        for action in Action.objects.select_for_update().filter(
+        for action in Action.objects.select_for_update(of=("self",)).filter(
             pk__in=[a.pk for a in actions]
         ).select_related("action_lead"):
             if action.action_lead_id == (lead.pk if lead else None):
@@ -525,3 +530,44 @@ def actions_assign_lead(
             )
             count += 1
     return count
+
+
+# Plans ---------------------------------------------------------------------------------
+
+SCHEDULE_FIELDS = (
+    "cadence",
+    "deadline_weekday",
+    "deadline_time",
+    "month_week",
+    "time_zone",
+    "cycle_starts_on",
+)
+
+
+def plan_save(*, plan: Plan) -> Plan:
+    """Create a plan or change its settings.
+
+    The schedule cannot move while the open period holds updates: they belong to its
+    deadline, and would be left in a period that never locks or reaches a report.
+    """
+    with transaction.atomic():
+        if plan.pk:
+            before = Plan.objects.select_for_update().get(pk=plan.pk)
+            moved = [f for f in SCHEDULE_FIELDS if getattr(before, f) != getattr(plan, f)]
+            open_period = (
+                ReportingPeriod.objects.filter(
+                    plan=plan, locked_at__isnull=True, updates__isnull=False
+                )
+                .order_by("deadline")
+                .first()
+            )
+            if moved and open_period:
+                open_period.plan = before
+                raise ValidationError(
+                    f"Leads have already written updates for the {open_period.label.lower()}, "
+                    "which has not locked yet. Change the schedule after it locks (or lock the "
+                    "plan now), so those updates reach the exception report."
+                )
+        plan.full_clean()
+        plan.save()
+    return plan

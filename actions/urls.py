@@ -14,7 +14,9 @@ urlpatterns = [
     path("plans/<int:pk>/record/", views.plan_events, name="plan_events"),
     path("plans/<int:pk>/import/", import_views.plan_import_upload, name="plan_import"),
     path(
-        "plans/<int:pk>/import/confirm/", import_views.plan_import_confirm, name="plan_import_confirm"
+        "plans/<int:pk>/import/confirm/",
+        import_views.plan_import_confirm,
+        name="plan_import_confirm",
     ),
     path("", include("actions.pmo_urls")),
 ]

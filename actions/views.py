@@ -24,7 +24,6 @@ from .models import (
     Plan,
     PlanEvent,
     ReportingPeriod,
-    Status,
     WeeklyUpdate,
 )
 from .timeleft import time_left
@@ -121,9 +120,7 @@ def my_actions(request: HttpRequest) -> HttpResponse:
             periods[plan.pk] = services.period_current(plan=plan, now=now)
     this_period = {
         u.action_id: u
-        for u in WeeklyUpdate.objects.filter(
-            action__in=actions, period__in=list(periods.values())
-        )
+        for u in WeeklyUpdate.objects.filter(action__in=actions, period__in=list(periods.values()))
     }
     cards = [
         _update_card(
@@ -183,7 +180,9 @@ def action_update(request: HttpRequest, pk: int) -> HttpResponse:
     form = UpdateForm(request.POST, prefix=f"a{action.pk}")
     period = None
     if form.is_valid():
-        period = get_object_or_404(ReportingPeriod, pk=form.cleaned_data["period"], plan=action.plan)
+        period = get_object_or_404(
+            ReportingPeriod, pk=form.cleaned_data["period"], plan=action.plan
+        )
         try:
             services.update_submit(
                 action=action,
@@ -254,9 +253,7 @@ def _render_card(request: HttpRequest, card: dict, status: int = 200) -> HttpRes
 @login_required
 def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
     action = access.get_action_for_view(request, pk)
-    updates = action.updates.select_related("period__plan", "author").order_by(
-        "-period__deadline"
-    )
+    updates = action.updates.select_related("period__plan", "author").order_by("-period__deadline")
     history = action.history.select_related("actor").order_by("-at", "-id")
     return render(
         request,
@@ -284,8 +281,10 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     filtered = action_filter.qs
     sort = request.GET.get("sort", "")
     key = SORTS.get(sort.lstrip("-"))
-    filtered = filtered.order_by(f"{'-' if sort.startswith('-') else ''}{key}", "id") if key else (
-        filtered.order_by("id")
+    filtered = (
+        filtered.order_by(f"{'-' if sort.startswith('-') else ''}{key}", "id")
+        if key
+        else (filtered.order_by("id"))
     )
     page = Paginator(filtered, per_page=_page_size()).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -354,9 +353,11 @@ def late_window(request: HttpRequest, pk: int) -> HttpResponse:
     services.plan_lock_due(plan=plan, now=now)
     leads = get_user_model().objects.filter(led_actions__plan=plan).distinct()
     periods = plan.periods.filter(locked_at__isnull=False).order_by("-deadline")[:8]
-    form = LateWindowForm(request.POST or None, leads=leads, periods=plan.periods.filter(
-        pk__in=[p.pk for p in periods]
-    ).order_by("-deadline"))
+    form = LateWindowForm(
+        request.POST or None,
+        leads=leads,
+        periods=plan.periods.filter(pk__in=[p.pk for p in periods]).order_by("-deadline"),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.late_window_grant(

@@ -15,7 +15,9 @@ from reporting.selectors import status_by_kind
 from tests.factories import InspectionFactory, PlanFactory
 
 DEMO_CSV = Path(settings.BASE_DIR) / "fixtures" / "ccc-improvement-plan-2019.csv"
-HEADER = "Ref.,Theme,Dept,Must do / should do,Requirement and actions,RAGB,Exec lead,Start date,End date"
+HEADER = (
+    "Ref.,Theme,Dept,Must do / should do,Requirement and actions,RAGB,Exec lead,Start date,End date"
+)
 
 
 def _csv(*rows: str) -> bytes:
@@ -28,7 +30,9 @@ def plan(db):
 
 
 def test_demo_plan_imports_33_actions_matching_table_1_of_the_paper(plan):
-    report = plan_import(plan=plan, data=DEMO_CSV.read_bytes(), filename=DEMO_CSV.name, dry_run=False)
+    report = plan_import(
+        plan=plan, data=DEMO_CSV.read_bytes(), filename=DEMO_CSV.name, dry_run=False
+    )
 
     assert report.ok, report.errors
     assert report.created == 33
@@ -56,7 +60,9 @@ def test_reimporting_the_same_file_changes_nothing(plan):
     history_before = HistoryEntry.objects.count()
     versions_before = list(plan.actions.order_by("id").values_list("version", flat=True))
 
-    report = plan_import(plan=plan, data=DEMO_CSV.read_bytes(), filename=DEMO_CSV.name, dry_run=False)
+    report = plan_import(
+        plan=plan, data=DEMO_CSV.read_bytes(), filename=DEMO_CSV.name, dry_run=False
+    )
 
     assert (report.created, report.updated, report.unchanged) == (0, 0, 33)
     assert HistoryEntry.objects.count() == history_before
@@ -67,17 +73,15 @@ def test_changed_file_updates_by_ref_and_history_records_before_and_after(plan):
     plan_import(plan=plan, data=DEMO_CSV.read_bytes(), filename=DEMO_CSV.name, dry_run=False)
     changed = DEMO_CSV.read_text().replace(
         "(including basic life, immediate life support and advanced life support) deployed "
-        "within the service at all times. Regulation 18\",A,",
+        'within the service at all times. Regulation 18",A,',
         "(including basic life, immediate life support and advanced life support) deployed "
-        "within the service at all times. Regulation 18\",G,",
+        'within the service at all times. Regulation 18",G,',
     )
     assert changed != DEMO_CSV.read_text()
 
     preview = plan_import(plan=plan, data=changed.encode(), filename="plan.csv", dry_run=True)
     assert preview.updated == 1
-    assert preview.rows[[r.ref for r in preview.rows].index("T3")].changes == {
-        "RAGB": ["A", "G"]
-    }
+    assert preview.rows[[r.ref for r in preview.rows].index("T3")].changes == {"RAGB": ["A", "G"]}
     assert Action.objects.get(plan=plan, ref="T3").status == Status.AMBER  # preview saved nothing
 
     plan_import(plan=plan, data=changed.encode(), filename="plan.csv", dry_run=False)
@@ -160,13 +164,31 @@ def test_xlsx_with_title_row_blank_rows_and_real_dates_imports(plan):
     sheet.append([])
     sheet.append(HEADER.split(","))
     sheet.append(
-        ["R1", "Risk", "Trust wide", "Must do", "Risk: assess all risks.", "G", "CE",
-         dt.datetime(2019, 3, 29), dt.datetime(2019, 5, 31)]
+        [
+            "R1",
+            "Risk",
+            "Trust wide",
+            "Must do",
+            "Risk: assess all risks.",
+            "G",
+            "CE",
+            dt.datetime(2019, 3, 29),
+            dt.datetime(2019, 5, 31),
+        ]
     )
     sheet.append([])
     sheet.append(
-        ["G2", "Governance", "Trust wide", "Should do", "Complaints.", "B", "DoN",
-         dt.datetime(2019, 3, 29), "30/06/19"]
+        [
+            "G2",
+            "Governance",
+            "Trust wide",
+            "Should do",
+            "Complaints.",
+            "B",
+            "DoN",
+            dt.datetime(2019, 3, 29),
+            "30/06/19",
+        ]
     )
     buffer = io.BytesIO()
     book.save(buffer)

@@ -25,7 +25,9 @@ class Command(BaseCommand):
             choices = ", ".join(f"{p.pk}: {p}" for p in Plan.objects.all()) or "none yet"
             raise CommandError(f"Name the plan with --plan ID. Plans: {choices}")
         report = plan_import(
-            plan=plans.get(), data=path.read_bytes(), filename=path.name,
+            plan=plans.get(),
+            data=path.read_bytes(),
+            filename=path.name,
             dry_run=options["dry_run"],
         )
         for row in report.rows:

@@ -11,6 +11,8 @@ class Command(BaseCommand):
             plan = demo_seed()
         except DemoRefused as error:
             raise CommandError(str(error)) from error
-        self.stdout.write(self.style.SUCCESS(f"Demo plan ready: {plan} ({plan.actions.count()} actions)."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo plan ready: {plan} ({plan.actions.count()} actions).")
+        )
         names = ", ".join(DEMO_USERS)
         self.stdout.write(f"Demo sign-ins: {names}; password {DEMO_PASSWORD}")
