@@ -7,6 +7,7 @@ Views, forms, the admin, tasks and management commands all call these, so the ru
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,8 +32,19 @@ from .models import (
     WeeklyUpdate,
 )
 
+logger = logging.getLogger(__name__)
+
 BLANK_UPDATE_MESSAGE = "A blank update counts as not reviewed."
 ON_PLAN = "On plan"
+
+
+class LockSweepIncomplete(Exception):
+    """Some plans could not be locked; the others were. Raised after trying every plan."""
+
+    def __init__(self, failed: list[Plan], locked: list[ReportingPeriod]):
+        self.failed = failed
+        self.locked = locked
+        super().__init__("Could not lock the due periods of: " + ", ".join(str(p) for p in failed))
 
 
 class PeriodLocked(Exception):
@@ -196,8 +208,17 @@ def periods_lock_due(*, now: dt.datetime | None = None) -> list[ReportingPeriod]
     """The catch-up the beat runs every few minutes: safe to run twice or after days down."""
     now = _now(now)
     locked: list[ReportingPeriod] = []
+    failed: list[Plan] = []
+    first_error: Exception | None = None
     for plan in Plan.objects.all():
-        locked.extend(plan_lock_due(plan=plan, now=now))
+        try:
+            locked.extend(plan_lock_due(plan=plan, now=now))
+        except Exception as error:  # one broken plan must not stop the others' locks
+            logger.exception("Could not lock the due periods of plan %s (%s)", plan.pk, plan)
+            failed.append(plan)
+            first_error = first_error or error
+    if failed:
+        raise LockSweepIncomplete(failed, locked) from first_error
     return locked
 
 
@@ -323,6 +344,8 @@ def update_submit(
             if not late_window_active(period=period, lead=author, now=now):
                 raise PeriodLocked(period)
             late = True
+        elif period.pk != period_current(plan=period.plan, now=now).pk:
+            raise ValidationError("That period has not opened yet; update the current one.")
         action = Action.objects.select_for_update().get(pk=action.pk)
         if not action.is_open:
             raise ValidationError("This action is complete (Blue); it takes no more updates.")
@@ -512,9 +535,11 @@ def actions_assign_lead(
     now = _now(now)
     count = 0
     with transaction.atomic():
-        for action in Action.objects.select_for_update(of=("self",)).filter(
-            pk__in=[a.pk for a in actions]
-        ).select_related("action_lead"):
+        for action in (
+            Action.objects.select_for_update(of=("self",))
+            .filter(pk__in=[a.pk for a in actions])
+            .select_related("action_lead")
+        ):
             if action.action_lead_id == (lead.pk if lead else None):
                 continue
             before = _display(action.action_lead)
