@@ -328,6 +328,11 @@ class ReportingPeriod(models.Model):
         return f"{noun} ending {d:%a} {d.day} {d:%b %Y}"
 
     @property
+    def label_in_sentence(self) -> str:
+        """'week ending Wed 25 Nov 2026', for the middle of a sentence."""
+        return self.label[0].lower() + self.label[1:]
+
+    @property
     def is_locked(self) -> bool:
         return self.locked_at is not None
 

@@ -589,7 +589,7 @@ def plan_save(*, plan: Plan) -> Plan:
             if moved and open_period:
                 open_period.plan = before
                 raise ValidationError(
-                    f"Leads have already written updates for the {open_period.label.lower()}, "
+                    f"Leads have already written updates for the {open_period.label_in_sentence}, "
                     "which has not locked yet. Change the schedule after it locks (or lock the "
                     "plan now), so those updates reach the exception report."
                 )

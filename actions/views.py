@@ -131,7 +131,6 @@ def my_actions(request: HttpRequest) -> HttpResponse:
         )
         for a in actions
     ]
-    done = sum(1 for c in cards if c["update"])
     deadlines = [
         {
             "plan": p.plan,
@@ -139,6 +138,8 @@ def my_actions(request: HttpRequest) -> HttpResponse:
             "label": p.plan.deadline_label,
             "left": time_left(now, p.deadline),
             "late_window": chosen_late if chosen_late and chosen_late.period == p else None,
+            "done": sum(1 for c in cards if c["update"] and c["action"].plan_id == p.plan_id),
+            "total": sum(1 for c in cards if c["action"].plan_id == p.plan_id),
         }
         for p in periods.values()
     ]
@@ -147,7 +148,6 @@ def my_actions(request: HttpRequest) -> HttpResponse:
         "actions/my_actions.html",
         {
             "cards": cards,
-            "done": done,
             "deadlines": deadlines,
             "late_windows": late_windows,
             "chosen_late": chosen_late,
@@ -219,10 +219,22 @@ def action_update(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, f"Update saved on {action.ref}.")
                 return redirect("my_actions")
             action.refresh_from_db()
-            return _render_card(request, _card_for(action, period, saved=True))
+            card = _card_for(action, period, saved=True)
+            card["progress"] = _progress(request.user, period)
+            return _render_card(request, card)
     if period is None:
         period = services.period_current(plan=action.plan, now=now)
     return _render_card(request, _card_for(action, period, form=form), status=422)
+
+
+def _progress(user, period: ReportingPeriod) -> dict:
+    """How many of the lead's open actions in this plan have an update for ``period``."""
+    mine = Action.objects.open().led_by(user).filter(plan_id=period.plan_id)
+    return {
+        "period": period,
+        "total": mine.count(),
+        "done": mine.filter(updates__period=period).count(),
+    }
 
 
 def _resubmittable(request: HttpRequest, action: Action, card: dict) -> UpdateForm:
@@ -398,6 +410,6 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     if not access.can_read_plan(request.user):
         raise PermissionDenied("The plan is for the PMO, exec leads, reviewers and the board.")
     plans = Plan.objects.select_related("inspection").order_by("-created_at")
-    if plans.count() == 1 and not access.is_pmo(request.user):
-        return redirect(plans.first())
+    if len(plans) == 1 and "all" not in request.GET:
+        return redirect(plans[0])
     return render(request, "actions/plan_list.html", {"plans": plans})

@@ -10,7 +10,12 @@ document.addEventListener('click', function (event) {
 })
 
 // After an htmx save, move focus to the card's message so screen readers hear it.
+// With outerHTML swaps, event.detail.target is the removed old card; event.target is the new one.
 document.addEventListener('htmx:afterSwap', function (event) {
-  var message = event.detail.target.querySelector('[data-focus-after-swap]')
+  var swapped = event.target
+  if (!(swapped instanceof Element)) return
+  var message = swapped.matches('[data-focus-after-swap]')
+    ? swapped
+    : swapped.querySelector('[data-focus-after-swap]')
   if (message) message.focus()
 })

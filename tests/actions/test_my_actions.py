@@ -173,3 +173,21 @@ def test_plan_page_query_count_does_not_grow_with_the_plan(client, plan, pmo, le
         client.get(url)
 
     assert len(large) == len(small), [q["sql"] for q in large.captured_queries]
+
+
+@time_machine.travel(MONDAY_9AM, tick=False)
+def test_htmx_save_also_refreshes_the_count_of_updated_actions(client, action, lead, plan):
+    ActionFactory(plan=plan, ref="T4", action_lead=lead)
+    client.force_login(lead)
+    period = services.period_current(plan=plan)
+    assert "You have updated 0 of 2" in client.get(reverse("my_actions")).content.decode()
+
+    response = client.post(
+        reverse("action_update", args=[action.pk]),
+        _post(action, period, "On plan"),
+        HTTP_HX_REQUEST="true",
+    )
+
+    body = response.content.decode()
+    assert 'hx-swap-oob="true"' in body
+    assert "You have updated 1 of 2 open actions for week ending Wed 25 Nov 2026." in body

@@ -136,3 +136,12 @@ def test_a_late_window_page_for_someone_else_is_refused(client, lead, plan, acti
     response = client.get(reverse("my_actions") + "?period=999999")
 
     assert response.status_code == 403
+
+
+def test_the_plan_link_opens_the_plan_when_the_trust_has_one(client, plan, pmo):
+    client.force_login(pmo)
+
+    response = client.get(reverse("plans"))
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("plan", args=[plan.pk])

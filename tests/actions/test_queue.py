@@ -2,6 +2,7 @@
 
 import datetime as dt
 import os
+import uuid
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -24,17 +25,24 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture
 def redis_celery():
-    """Point the app at the real Redis for broker and results, with a worker in a thread."""
+    """The app on the real Redis (broker and results, from settings), a worker in a thread."""
     assert REDIS_URL, "REQUIRE_REDIS is set but REDIS_URL is not"
+    assert app.conf.result_backend == REDIS_URL
     saved = {
         k: app.conf[k]
-        for k in ("broker_url", "result_backend", "task_always_eager", "task_ignore_result")
+        for k in (
+            "broker_url",
+            "task_always_eager",
+            "task_ignore_result",
+            "task_default_queue",
+        )
     }
     app.conf.update(
         broker_url=REDIS_URL,
-        result_backend=REDIS_URL,
         task_always_eager=False,
         task_ignore_result=False,
+        # A queue of its own: no other worker on this Redis can take the test's task.
+        task_default_queue=f"test-{uuid.uuid4().hex}",
     )
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         yield app
