@@ -19,4 +19,6 @@ urlpatterns = [
         name="plan_import_confirm",
     ),
     path("", include("actions.pmo_urls")),
+    path("", include("reporting.urls")),
+    path("", include("evidence.urls")),
 ]

@@ -166,6 +166,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "actions.tasks.lock_due_periods",
         "schedule": env.float("LOCK_SWEEP_SECONDS", default=120.0),
     },
+    # Builds drafts after each lock, issues overdue reports, sends due reminders.
+    "reporting-sweep": {
+        "task": "reporting.tasks.sweep",
+        "schedule": env.float("LOCK_SWEEP_SECONDS", default=120.0),
+    },
 }
 
 LOGGING = {
@@ -192,3 +197,8 @@ if not DEBUG:
 
 # The product's own settings.
 PLAN_PAGE_SIZE = env.int("PLAN_PAGE_SIZE", default=50)
+# Links in emails (reminders, issued reports) point here.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Evidence files: stored under generated names outside any public folder.
+EVIDENCE_ROOT = Path(env.str("EVIDENCE_ROOT", default=str(VAR_DIR / "evidence")))
+EVIDENCE_MAX_UPLOAD_BYTES = env.int("EVIDENCE_MAX_UPLOAD_BYTES", default=25 * 1024 * 1024)

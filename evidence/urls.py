@@ -1,0 +1,3 @@
+"""URLs of the evidence app."""
+
+urlpatterns: list = []

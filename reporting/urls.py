@@ -1,0 +1,3 @@
+"""URLs of the reporting app."""
+
+urlpatterns: list = []
