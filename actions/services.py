@@ -109,6 +109,10 @@ def _record(
 
 def period_for_deadline(*, plan: Plan, deadline: dt.datetime) -> ReportingPeriod:
     """The period ending at ``deadline``, created the first time anyone needs it."""
+    period = ReportingPeriod.objects.filter(plan=plan, deadline=deadline).first()
+    if period is not None:
+        period.plan = plan
+        return period
     try:
         with transaction.atomic():
             period, _ = ReportingPeriod.objects.get_or_create(plan=plan, deadline=deadline)

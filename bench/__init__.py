@@ -1,0 +1,1 @@
+"""The performance benchmark of the plan page and "My actions" (``make bench``)."""
