@@ -444,6 +444,17 @@ class HistoryEntry(models.Model):
         UPDATE_REPLACED = "update_replaced", "Weekly update replaced"
         LEAD_ASSIGNED = "lead_assigned", "Action lead assigned"
         IMPORTED = "imported", "Changed by import"
+        # Evidence and closure (evidence app): every event is on the action's record.
+        EVIDENCE_ADDED = "evidence_added", "Evidence added"
+        EVIDENCE_WITHDRAWN = "evidence_withdrawn", "Evidence withdrawn"
+        CLOSURE_REQUESTED = "closure_requested", "Closure requested"
+        CLOSURE_WITHDRAWN = "closure_withdrawn", "Closure request withdrawn"
+        INSPECTOR_NAMED = "inspector_named", "Peer inspector named"
+        PEER_INSPECTION = "peer_inspection", "Peer inspection recorded"
+        CLOSURE_PRESENTED = "closure_presented", "Closure presented at assurance meeting"
+        CLOSURE_APPROVED = "closure_approved", "Closure approved and signed off"
+        CLOSURE_DECLINED = "closure_declined", "Closure declined"
+        REOPENED = "reopened", "Re-opened"
 
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="history")
     actor = models.ForeignKey(

@@ -290,7 +290,8 @@ class ActionForm(PMOFormMixin, forms.Form):
         self.action = action
         statuses = list(UPDATE_STATUSES)
         if action is not None and action.status == Status.BLUE:
-            statuses.append(Status.BLUE)
+            # Leaving Blue is a re-open, with a reason, from the action's page.
+            statuses = [Status.BLUE]
         self.fields["status"].choices = [(s.value, s.label) for s in statuses]
         self.fields["status"].initial = Status.WHITE
         self.fields["action_lead"].queryset = active_users(

@@ -331,6 +331,9 @@ def update_submit(
     on an older one is refused rather than silently overwriting.
     """
     now = _now(now)
+    # Record any lock that is due first, so its snapshot holds the status as it stood at
+    # the deadline, not one this save or a next-period save has changed since.
+    plan_lock_due(plan=action.plan, now=now)
     narrative = (narrative or "").strip()
     if not narrative:
         raise ValidationError({"narrative": BLANK_UPDATE_MESSAGE})
@@ -465,6 +468,7 @@ def action_edit(
     findings: Iterable[Finding] | None = None,
     history_kind: str = HistoryEntry.Kind.CHANGED,
     allow_blue: bool = False,
+    note: str = "",
     now: dt.datetime | None = None,
     **fields: Any,
 ) -> Action:
@@ -474,6 +478,7 @@ def action_edit(
     completed before the product took over.
     """
     now = _now(now)
+    plan_lock_due(plan=action.plan, now=now)  # freeze a due snapshot before changing it
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"not editable here: {', '.join(sorted(unknown))}")
@@ -488,6 +493,13 @@ def action_edit(
             )
         if fields.get("status") == Status.BLUE and current.status != Status.BLUE and not allow_blue:
             raise ValidationError({"status": "Blue comes only from a signed-off closure."})
+        leaving_blue = current.status == Status.BLUE and fields.get("status", Status.BLUE) != (
+            Status.BLUE
+        )
+        if leaving_blue and not allow_blue and history_kind != HistoryEntry.Kind.REOPENED:
+            raise ValidationError(
+                {"status": "A completed (Blue) action is re-opened from its page, with a reason."}
+            )
         changes: dict[str, list[Any]] = {}
         for name, value in fields.items():
             before = getattr(current, name)
@@ -524,7 +536,7 @@ def action_edit(
         current.full_clean()
         current.version += 1
         current.save()
-        _record(action=current, actor=by, kind=history_kind, changes=changes, at=now)
+        _record(action=current, actor=by, kind=history_kind, changes=changes, at=now, note=note)
     return current
 
 

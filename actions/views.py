@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from evidence.models import ClosureRequest
 from reporting.selectors import status_by_kind
 
 from . import access, services
@@ -88,6 +89,17 @@ def _recent_updates_prefetch() -> Prefetch:
     )
 
 
+def _recent_closures_prefetch() -> Prefetch:
+    """Closure requests, newest first: the card shows "Closure requested" or a decline."""
+    return Prefetch(
+        "closure_requests",
+        queryset=ClosureRequest.objects.select_related("sign_off__decided_by").order_by(
+            "-requested_at", "-id"
+        ),
+        to_attr="recent_closures",
+    )
+
+
 @login_required
 def my_actions(request: HttpRequest) -> HttpResponse:
     """The lead's open actions with this period's update form on each."""
@@ -109,7 +121,7 @@ def my_actions(request: HttpRequest) -> HttpResponse:
         Action.objects.open()
         .led_by(request.user)
         .for_listing()
-        .prefetch_related(_recent_updates_prefetch())
+        .prefetch_related(_recent_updates_prefetch(), _recent_closures_prefetch())
         .order_by("plan_id", "id")
     )
     periods: dict[int, ReportingPeriod] = {}

@@ -1,12 +1,17 @@
 """Settings, read from the environment.
 
 Local defaults are safe and need no server: SQLite and a file-system Celery broker under
-``var/``. Set ``DATABASE_URL`` and ``REDIS_URL`` to run on PostgreSQL and Redis.
+``var/``. Set ``DATABASE_URL`` and ``REDIS_URL`` to run on PostgreSQL and Redis. With
+DEBUG off, a bad production value (a weak SECRET_KEY, ALLOWED_HOSTS=*, half an identity
+provider) stops the start with ImproperlyConfigured. deploy/env.example lists them all.
 """
 
+import datetime as dt
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -26,8 +31,17 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("Set SECRET_KEY in the environment (or DEBUG=1 for local use).")
     SECRET_KEY = "insecure-local-development-key-only"  # noqa: S105 (DEBUG only)
+elif not DEBUG and (
+    len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure-")
+):
+    raise ImproperlyConfigured(
+        "SECRET_KEY is too weak for production: use at least 50 random characters "
+        "(python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+    )
 
 ALLOWED_HOSTS = env("ALLOWED_HOSTS")
+if not DEBUG and (not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS):
+    raise ImproperlyConfigured("Set ALLOWED_HOSTS to the site's host names (not '*').")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
@@ -45,18 +59,25 @@ INSTALLED_APPS = [
     "actions",
     "evidence",
     "reporting",
+    "improvement",
+    "axes",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "improvement.sessions.SessionIdleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the sign-in page's message.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "improvement.urls"
@@ -88,18 +109,111 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # No iterator() needs a server-side cursor here, and they break behind pgbouncer.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env.int("PASSWORD_MIN_LENGTH", default=12)},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Sign-in. Local accounts always work (trusts without an identity provider); django-axes
+# refuses a locked-out account before any password is checked; the trust's identity
+# provider (OpenID Connect) is used when OIDC_RP_CLIENT_ID is set.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "improvement.oidc.TrustOIDCBackend",  # does nothing unless OIDC is configured
+]
+
+# Guessing: five wrong passwords for one username from one address lock that username
+# there for 15 minutes. Not by address alone: a trust's staff share a few outgoing
+# addresses, and one ward's typos must not lock out the hospital. Not by username alone:
+# anyone could then lock every lead out on a Wednesday morning.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_MINUTES = env.int("AXES_COOLOFF_MINUTES", default=15)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=AXES_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Behind the trust's proxy REMOTE_ADDR is the proxy's: set TRUSTED_PROXY_COUNT to the number
+# of proxies in front of the app, and the client's address is read from X-Forwarded-For.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "improvement.auth.client_ip_address"
+AXES_RESET_ON_SUCCESS = True
+# The lockout ends a fixed time after it began; trying again meanwhile does not extend it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "improvement.auth.lockout_response"
+AXES_VERBOSE = False
+if AXES_FAILURE_LIMIT < 1 or AXES_COOLOFF_MINUTES < 1:
+    raise ImproperlyConfigured("AXES_FAILURE_LIMIT and AXES_COOLOFF_MINUTES must be 1 or more.")
+
+# Sessions end after SESSION_IDLE_MINUTES without a request (improvement.sessions moves
+# the expiry on, once a minute at most), and when the browser closes: wards share
+# computers.
+SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=60)
+if not 2 <= SESSION_IDLE_MINUTES <= 24 * 60:
+    raise ImproperlyConfigured("SESSION_IDLE_MINUTES must be between 2 and 1440.")
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", default=True)
+SESSION_ENGINE = env.str("SESSION_ENGINE", default="django.contrib.sessions.backends.db")
+
+# OpenID Connect: Microsoft Entra ID, NHS CIS2 or any provider of the authorization code
+# flow. Staff are matched to existing accounts by email; unknown emails are refused
+# unless OIDC_CREATE_USERS is on. Either the discovery document or all four endpoints.
+OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET", default="")
+OIDC_OP_DISCOVERY_URL = env.str("OIDC_OP_DISCOVERY_URL", default="")
+OIDC_OP_ISSUER = env.str("OIDC_OP_ISSUER", default="")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("OIDC_OP_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env.str("OIDC_OP_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env.str("OIDC_OP_USER_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_OP_JWKS_ENDPOINT", default="")
+OIDC_RP_SIGN_ALGO = env.str("OIDC_RP_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = env.str("OIDC_RP_SCOPES", default="openid email profile")
+OIDC_EMAIL_CLAIMS = env.list("OIDC_EMAIL_CLAIMS", default=["email"])
+OIDC_CREATE_USERS = env.bool("OIDC_CREATE_USERS", default=False)
+OIDC_USE_PKCE = env.bool("OIDC_USE_PKCE", default=True)
+OIDC_TOKEN_USE_BASIC_AUTH = env.bool("OIDC_TOKEN_USE_BASIC_AUTH", default=False)
+OIDC_PROVIDER_NAME = env.str("OIDC_PROVIDER_NAME", default="your NHS account")
+OIDC_TIMEOUT = env.int("OIDC_TIMEOUT", default=10)
+OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+LOGIN_REDIRECT_URL_FAILURE = "login"
+if OIDC_ENABLED:
+    _explicit = [
+        OIDC_OP_AUTHORIZATION_ENDPOINT,
+        OIDC_OP_TOKEN_ENDPOINT,
+        OIDC_OP_USER_ENDPOINT,
+        OIDC_OP_JWKS_ENDPOINT,
+    ]
+    if not OIDC_RP_CLIENT_SECRET:
+        raise ImproperlyConfigured("OIDC_RP_CLIENT_ID is set: set OIDC_RP_CLIENT_SECRET too.")
+    if not OIDC_OP_DISCOVERY_URL and not all(_explicit):
+        raise ImproperlyConfigured(
+            "OIDC_RP_CLIENT_ID is set: set OIDC_OP_DISCOVERY_URL (the provider's "
+            ".well-known/openid-configuration), or all of OIDC_OP_AUTHORIZATION_ENDPOINT, "
+            "OIDC_OP_TOKEN_ENDPOINT, OIDC_OP_USER_ENDPOINT and OIDC_OP_JWKS_ENDPOINT."
+        )
+    if OIDC_RP_SIGN_ALGO not in {"RS256", "RS384", "RS512", "PS256", "ES256", "ES384"}:
+        raise ImproperlyConfigured(
+            f"OIDC_RP_SIGN_ALGO={OIDC_RP_SIGN_ALGO} is not allowed: use RS256 (the default) "
+            "or another public-key algorithm the provider signs with."
+        )
+    if not DEBUG and any(
+        url and not url.startswith("https://") for url in [OIDC_OP_DISCOVERY_URL, *_explicit]
+    ):
+        raise ImproperlyConfigured("The identity provider's URLs must use https://.")
+    if not OIDC_EMAIL_CLAIMS:
+        raise ImproperlyConfigured("OIDC_EMAIL_CLAIMS must name at least one claim.")
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
@@ -125,6 +239,15 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+# WhiteNoise serves the hashed names (app.4e3f….css) with a ten-year, immutable
+# Cache-Control; other names for a minute. Source files of the front-end packages are
+# hashed but not compressed: only developer tools ever fetch them.
+WHITENOISE_MAX_AGE = env.int("WHITENOISE_MAX_AGE", default=60)
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [
+    *"jpg jpeg png gif webp zip gz tgz bz2 tbz xz br swf flv woff woff2".split(),
+    *"3gp 3gpp asf avi m4v mov mp4 mpeg mpg webm wmv".split(),
+    *"map scss njk md mts json".split(),
+]
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = ("nhsuk",)
 CRISPY_TEMPLATE_PACK = "nhsuk"
@@ -155,6 +278,14 @@ else:
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
+# Cache: Redis when REDIS_URL is set (shared by every web worker), otherwise in memory.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
@@ -171,7 +302,28 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reporting.tasks.sweep",
         "schedule": env.float("LOCK_SWEEP_SECONDS", default=120.0),
     },
+    "prune-task-runs": {
+        "task": "improvement.tasks.prune_task_runs",
+        "schedule": crontab(hour=3, minute=17),
+    },
 }
+# PDF rendering runs on its own worker (queue "pdf"), which replaces its process after
+# each job: WeasyPrint's memory goes back to the system. The rule: any task whose name
+# contains "render_pdf" (reporting.tasks.render_pdf_exception_report, …).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {"*render_pdf*": {"queue": "pdf"}}
+# A task is taken off the queue when it has finished, not when it starts: a worker killed
+# mid-task (a deploy, the PDF worker out of memory) leaves it for another. Tasks are safe
+# to run twice (STYLE.md), which is what this needs.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# The PMO's Automation page and the health checks read what workers and beat record.
+TASK_RUNS_RECORD = env.bool("TASK_RUNS_RECORD", default=True)
+# Beat counts as stalled when it has sent nothing for this long (it sends every sweep).
+BEAT_STALE_SECONDS = env.int(
+    "BEAT_STALE_SECONDS", default=int(3 * env.float("LOCK_SWEEP_SECONDS", default=120.0)) + 60
+)
 
 LOGGING = {
     "version": 1,
@@ -182,10 +334,15 @@ LOGGING = {
 
 # Security: production values unless DEBUG.
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Load balancers and the compose health check may ask over plain http.
+SECURE_REDIRECT_EXEMPT = [r"^healthz"]
+SECURE_SSL_REDIRECT = False
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
@@ -193,7 +350,27 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+    # TLS ends at the trust's proxy or load balancer, which must set this header.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content Security Policy: nothing inline, nothing evaluated, nothing from elsewhere but
+# the NHS typeface. Templates keep scripts in static files (base.html's first script is
+# static/js-enabled.js) and htmx is told not to inject its own styles (a meta tag).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "https://assets.nhs.uk"],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+        **({"upgrade-insecure-requests": True} if SECURE_SSL_REDIRECT else {}),
+    }
+}
 
 # The product's own settings.
 PLAN_PAGE_SIZE = env.int("PLAN_PAGE_SIZE", default=50)

@@ -7,8 +7,10 @@ machine's PostgreSQL and Redis; without them the tests use SQLite.
 import os
 import tempfile
 
-os.environ.setdefault("SECRET_KEY", "test-only-not-secret")
+os.environ.setdefault("SECRET_KEY", "test-only-not-secret-" + "x7Qp2Lm9Rt4Vw8Yz3Bn6Cd1Fg5Hj0Ks")
 os.environ.setdefault("DEBUG", "0")
+# Plain http in tests (the test client, the browser tests' live server).
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("IMPROVEMENT_VAR_DIR", tempfile.mkdtemp(prefix="improvement-test-"))
 
 from .settings import *  # noqa: E402,F403
@@ -21,6 +23,9 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 SECURE_SSL_REDIRECT = False
+# Tasks run eagerly inside the test's request: recording them would add queries to the
+# pages whose query counts tests pin. Tests of the record turn it on.
+TASK_RUNS_RECORD = False
 STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -1,27 +1,31 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import include, path, re_path
-from django.views.generic import RedirectView
 
-from actions.forms_auth import SignInForm
+from . import auth, oidc, views
+
+
+def nhsuk_asset(request: HttpRequest, path: str) -> HttpResponse:
+    """NHS.UK frontend's stylesheet asks for its icons under /assets/."""
+    try:
+        return redirect(static(f"nhsuk/assets/{path}"))
+    except ValueError as missing:  # not in the manifest of hashed names
+        raise Http404("No such asset.") from missing
+
 
 urlpatterns = [
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(
-            template_name="registration/login.html",
-            authentication_form=SignInForm,
-            redirect_authenticated_user=True,
-        ),
-        name="login",
-    ),
+    path("accounts/login/", auth.SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # The trust's identity provider (OpenID Connect); 404 unless OIDC_RP_CLIENT_ID is set.
+    path("oidc/authenticate/", oidc.AuthenticateView.as_view(), name="oidc_authentication_init"),
+    path("oidc/callback/", oidc.CallbackView.as_view(), name="oidc_authentication_callback"),
+    path("healthz", views.healthz, name="healthz"),
+    path("healthz/automation", views.healthz_automation, name="healthz_automation"),
+    path("automation/", views.automation, name="automation"),
     path("admin/", admin.site.urls),
-    # NHS.UK frontend's stylesheet asks for its icons under /assets/.
-    re_path(
-        r"^assets/(?P<path>.+)$",
-        lambda request, path: RedirectView.as_view(url=static(f"nhsuk/assets/{path}"))(request),
-    ),
+    re_path(r"^assets/(?P<path>.+)$", nhsuk_asset),
     path("", include("actions.urls")),
 ]

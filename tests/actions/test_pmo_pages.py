@@ -716,3 +716,18 @@ def test_reassigning_to_the_same_lead_is_refused(client, pmo, lead, plan, action
     ]
     action.refresh_from_db()
     assert action.version == 1
+
+
+def test_a_blue_action_cannot_be_moved_off_blue_by_editing(plan, pmo):
+    from django.core.exceptions import ValidationError
+
+    from actions import services
+    from actions.models import Status
+    from tests.factories import ActionFactory
+
+    action = ActionFactory(plan=plan, status=Status.BLUE)
+
+    with pytest.raises(ValidationError, match="re-opened from its page"):
+        services.action_edit(action=action, by=pmo, base_version=None, status=Status.GREEN)
+    action.refresh_from_db()
+    assert action.status == Status.BLUE

@@ -1,0 +1,66 @@
+"""The sign-in page: local accounts, the identity provider's button, and the lockout."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.views import LoginView
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from actions.forms_auth import SignInForm
+
+
+def _sign_in_context() -> dict:
+    return {
+        "oidc_enabled": settings.OIDC_ENABLED,
+        "oidc_provider_name": settings.OIDC_PROVIDER_NAME,
+    }
+
+
+class SignInView(LoginView):
+    template_name = "registration/login.html"
+    authentication_form = SignInForm
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs) -> dict:
+        return {**super().get_context_data(**kwargs), **_sign_in_context()}
+
+
+def client_ip_address(request: HttpRequest) -> str:
+    """The client's address for django-axes: the last one our own proxies added."""
+    remote = request.META.get("REMOTE_ADDR", "")
+    count = settings.TRUSTED_PROXY_COUNT
+    if count:
+        forwarded = [
+            a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()
+        ]
+        if len(forwarded) >= count:
+            return forwarded[-count]
+    return remote
+
+
+def lockout_message() -> str:
+    minutes = settings.AXES_COOLOFF_MINUTES
+    return (
+        "This account is locked because the password was wrong too many times. "
+        f"Wait {minutes} minutes, then try again, or ask the PMO to unlock it sooner."
+    )
+
+
+def lockout_response(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials=None
+) -> HttpResponse:
+    """django-axes calls this instead of the sign-in page when an account is locked out."""
+    username = request.POST.get("username", "") if request.method == "POST" else ""
+    form = SignInForm(request, initial={"username": username})
+    return render(
+        request,
+        "registration/login.html",
+        {
+            "form": form,
+            "next": request.POST.get("next", "") or request.GET.get("next", ""),
+            "locked_out_message": lockout_message(),
+            **_sign_in_context(),
+        },
+        status=429,
+    )

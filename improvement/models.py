@@ -1,0 +1,64 @@
+"""Operational records: what the automation did, so the PMO can see that it is alive."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class TaskRunQuerySet(models.QuerySet):
+    def failed(self) -> TaskRunQuerySet:
+        return self.filter(ok=False)
+
+    def named(self, names) -> TaskRunQuerySet:
+        return self.filter(task_name__in=list(names))
+
+
+class TaskRun(models.Model):
+    """One run of one Celery task on a worker: when, how long, and the error if it failed."""
+
+    task_id = models.CharField(max_length=255, unique=True)
+    task_name = models.CharField(max_length=255)
+    worker = models.CharField(max_length=255, blank=True)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # None while it runs (or if the worker died mid-run); True or False once it finished.
+    ok = models.BooleanField(null=True)
+    error = models.TextField(blank=True)
+
+    objects = TaskRunQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [
+            models.Index(fields=["task_name", "-started_at"], name="taskrun_name_started"),
+            models.Index(fields=["ok", "-started_at"], name="taskrun_ok_started"),
+        ]
+
+    def __str__(self) -> str:
+        state = {True: "ok", False: "failed", None: "running"}[self.ok]
+        return f"{self.task_name} at {self.started_at:%Y-%m-%d %H:%M:%S} ({state})"
+
+    @property
+    def short_name(self) -> str:
+        """'lock_due_periods' for 'actions.tasks.lock_due_periods'."""
+        return self.task_name.rsplit(".", 1)[-1]
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
+
+
+class Heartbeat(models.Model):
+    """The last time a process that has no web page showed it was alive (beat: each send)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    at = models.DateTimeField()
+    detail = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.at:%Y-%m-%d %H:%M:%S}"

@@ -1,0 +1,74 @@
+"""Health checks for the load balancer and compose, and the PMO's Automation page."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+
+from actions import access
+
+from . import selectors
+
+
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """The web app: answers, and reaches its database. No session, no sign-in."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+@never_cache
+def healthz_automation(request: HttpRequest) -> JsonResponse:
+    """Beat and the workers: beat sent a task lately, and a worker finished one lately."""
+    now = timezone.now()
+    try:
+        beat = selectors.beat_heartbeat()
+        scheduled = selectors.scheduled_tasks()
+    except DatabaseError:
+        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
+    status = selectors.Automation(
+        now=now,
+        beat=beat,
+        beat_stale=selectors.is_beat_stale(beat, now),
+        scheduled=scheduled,
+        last_lock=None,
+        last_exception_report=None,
+        last_reminders=None,
+        failed=[],
+    )
+    body = {
+        "status": "ok" if status.healthy else "stalled",
+        "beat": {
+            "last_sent_at": beat.at.isoformat() if beat else None,
+            "stale": status.beat_stale,
+        },
+        "workers": {
+            "stale": status.worker_stale,
+            "tasks": {
+                t.key: {
+                    "task": t.task_name,
+                    "last_ok_at": t.last_ok_at.isoformat() if t.last_ok_at else None,
+                    "last_run_ok": t.last_run.ok if t.last_run else None,
+                }
+                for t in scheduled
+            },
+        },
+    }
+    return JsonResponse(body, status=200 if status.healthy else 503)
+
+
+@login_required
+def automation(request: HttpRequest) -> HttpResponse:
+    """For the PMO: is the automation alive, and what failed."""
+    if not access.is_pmo(request.user):
+        raise PermissionDenied("The Automation page is for the PMO.")
+    return render(request, "improvement/automation.html", {"automation": selectors.automation()})

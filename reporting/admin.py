@@ -1,0 +1,45 @@
+"""Reports are read here, never changed: every change goes through the report pages."""
+
+from django.contrib import admin
+
+from .models import DistributionEntry, ExceptionReport, Reminder, ReportEmail, ReportSettings
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ExceptionReport)
+class ExceptionReportAdmin(ReadOnlyAdmin):
+    list_display = ["period", "version", "status", "issued_at", "auto_issued"]
+    list_filter = ["status", "auto_issued"]
+    exclude = ["content"]
+
+
+@admin.register(ReportEmail)
+class ReportEmailAdmin(ReadOnlyAdmin):
+    list_display = ["report", "email", "status", "attempts", "sent_at"]
+    list_filter = ["status"]
+
+
+@admin.register(Reminder)
+class ReminderAdmin(ReadOnlyAdmin):
+    list_display = ["period", "lead", "kind", "slot_at", "status", "sent_at"]
+    list_filter = ["kind", "status"]
+
+
+@admin.register(DistributionEntry)
+class DistributionEntryAdmin(ReadOnlyAdmin):
+    list_display = ["plan", "name", "email", "role"]
+
+
+@admin.register(ReportSettings)
+class ReportSettingsAdmin(ReadOnlyAdmin):
+    list_display = ["plan", "issue_weekday", "issue_time", "oversight_group"]

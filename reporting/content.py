@@ -1,0 +1,326 @@
+"""The frozen content of an exception report, read from the locked period's snapshot.
+
+``report_content`` decides everything a report says (which actions it lists and why, the
+counts, the compliance) and returns it as JSON-safe data. The report stores that data, and
+the page, the PDF and the emails render only from it: a change made after the lock, or a
+rule changed in this module later, never alters a report already built.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import logging
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from actions.models import ExecRole, FindingKind, PeriodSnapshot, ReportingPeriod, Status
+
+from .models import ReportSettings
+
+logger = logging.getLogger(__name__)
+
+SCHEMA = 1
+DUE_TO_END_DAYS = 28  # "due to end in the next four weeks"
+NO_EXEC = ""  # the group of actions with no exec lead recorded
+TABLE_STATUSES = [Status.RED, Status.AMBER, Status.GREEN, Status.BLUE, Status.WHITE]
+KIND_ORDER = {kind.value: n for n, kind in enumerate(FindingKind)}
+
+# Why an action is in the report (the sections), and why it goes to the oversight group.
+NOT_UPDATED = "not_updated"
+RED = "red"
+AMBER = "amber"
+PAST_END = "past_end"
+CHANGED = "changed"
+DUE_TO_END = "due_to_end"
+CLOSURE = "closure"
+NOT_UPDATED_TWICE = "not_updated_twice"
+RED_TWICE = "red_twice"
+
+SNAPSHOT_FIELDS = (
+    "action_id",
+    "action_status",
+    "updated",
+    "update_status",
+    "narrative",
+    "action_lead_id",
+    "ref",
+    "theme",
+    "department",
+    "kind",
+    "requirement",
+    "end_date",
+    "exec_leads",
+)
+
+
+def ref_key(ref: str) -> tuple:
+    """Natural order of refs: G2 before G10."""
+    return tuple(int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", ref))
+
+
+def action_order(row: dict) -> tuple:
+    """Regulatory first, then must do, then should do (as the papers list them), by ref."""
+    return (KIND_ORDER.get(row["kind"], 99), ref_key(row["ref"]), row["action_id"])
+
+
+def exec_codes(label: str) -> list[str]:
+    """'DOps/MD' -> ['DOps', 'MD']."""
+    return [code.strip() for code in (label or "").split("/") if code.strip()]
+
+
+def _iso(value: dt.datetime | dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _person(user) -> str:
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()
+
+
+def previous_locked_period(period: ReportingPeriod) -> ReportingPeriod | None:
+    return (
+        ReportingPeriod.objects.filter(
+            plan_id=period.plan_id, locked_at__isnull=False, deadline__lt=period.deadline
+        )
+        .order_by("-deadline")
+        .first()
+    )
+
+
+def _evidence_reader(name: str) -> Callable | None:
+    """``evidence.selectors.<name>`` if the evidence app provides it, else None."""
+    try:
+        module = importlib.import_module("evidence.selectors")
+    except ImportError:
+        return None
+    return getattr(module, name, None)
+
+
+def _closures(period: ReportingPeriod, previous: ReportingPeriod | None) -> dict[str, Any]:
+    """Closures waiting for a decision at the lock, and those declined since the last lock."""
+    awaiting_reader = _evidence_reader("closures_awaiting_decision")
+    declined_reader = _evidence_reader("closures_declined_between")
+    result: dict[str, Any] = {
+        "available": awaiting_reader is not None,
+        "awaiting": [],
+        "declined": [],
+        "error": "",
+    }
+    if awaiting_reader is None:
+        return result
+    plan = period.plan
+    at = period.locked_at
+    since = previous.locked_at if previous else period.deadline - dt.timedelta(days=7)
+    try:
+        awaiting = list(awaiting_reader(plan, at))
+        declined = list(declined_reader(plan, since, at)) if declined_reader else []
+    except Exception:  # the report still goes out; it says what it could not read
+        logger.exception("Could not read the closures of plan %s for the report", plan.pk)
+        result["error"] = "The closures could not be read when this report was built."
+        return result
+
+    def frozen(closure, declined: bool = False) -> dict:
+        action = closure.action
+        item = {
+            "action_id": action.pk,
+            "ref": action.ref,
+            "requested_at": _iso(closure.requested_at),
+            "requested_by": _person(getattr(closure, "requested_by", None)),
+            "summary": getattr(closure, "summary", "") or "",
+        }
+        if declined:
+            item |= {
+                "decided_at": _iso(getattr(closure, "decided_at", None)),
+                "decided_by": _person(getattr(closure, "decided_by", None)),
+                "reason": getattr(closure, "reason", "") or "",
+            }
+        return item
+
+    result["awaiting"] = [frozen(c) for c in awaiting]
+    result["declined"] = [frozen(c, declined=True) for c in declined]
+    return result
+
+
+def _compliance(rows: list[dict], exec_roles: dict[str, dict]) -> dict[str, Any]:
+    """Updates received by the deadline out of those due: overall, per exec lead, per dept.
+
+    Due: every action open at the lock that had an action lead. Received: the snapshot's
+    ``updated`` (a save in a late window after the lock is not in it).
+    """
+    due = [r for r in rows if r["action_status"] != Status.BLUE and r["action_lead_id"]]
+    unassigned = sum(
+        1 for r in rows if r["action_status"] != Status.BLUE and not r["action_lead_id"]
+    )
+    by_exec: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    by_dept: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for r in due:
+        for code in exec_codes(r["exec_leads"]) or [NO_EXEC]:
+            by_exec[code][0] += 1
+            by_exec[code][1] += r["updated"]
+        by_dept[r["department"]][0] += 1
+        by_dept[r["department"]][1] += r["updated"]
+
+    def exec_label(code: str) -> str:
+        if code == NO_EXEC:
+            return "No exec lead recorded"
+        role = exec_roles.get(code) or {}
+        return " · ".join(filter(None, [code, role.get("title"), role.get("holder")]))
+
+    return {
+        "overall": {"due": len(due), "received": sum(r["updated"] for r in due)},
+        "unassigned": unassigned,
+        "by_exec": [
+            {"key": code, "label": exec_label(code), "due": n[0], "received": n[1]}
+            for code, n in sorted(by_exec.items(), key=lambda kv: (kv[0] == NO_EXEC, kv[0]))
+        ],
+        "by_department": [
+            {"key": dept, "label": dept or "No department recorded", "due": n[0], "received": n[1]}
+            for dept, n in sorted(by_dept.items(), key=lambda kv: (kv[0] == "", kv[0].lower()))
+        ],
+    }
+
+
+def report_content(
+    *, period: ReportingPeriod, report_settings: ReportSettings, now: dt.datetime | None = None
+) -> dict[str, Any]:
+    """Everything the report for the locked ``period`` says, as JSON-safe data.
+
+    A fixed number of queries whatever the size of the plan: the previous period, both
+    snapshots, the leads' names, the exec roles and the closures.
+    """
+    if not period.is_locked:
+        raise ValueError(f"{period} has not locked: its report would have nothing frozen to read")
+    now = now or timezone.now()
+    plan = period.plan
+    previous = previous_locked_period(period)
+    rows = sorted(
+        PeriodSnapshot.objects.filter(period=period).values(*SNAPSHOT_FIELDS), key=action_order
+    )
+    before = {
+        r["action_id"]: r
+        for r in (
+            PeriodSnapshot.objects.filter(period=previous).values(
+                "action_id", "action_status", "updated", "update_status", "narrative"
+            )
+            if previous
+            else []
+        )
+    }
+    lead_ids = {r["action_lead_id"] for r in rows if r["action_lead_id"]}
+    lead_names = {u.pk: _person(u) for u in get_user_model().objects.filter(pk__in=lead_ids)}
+    codes = sorted({c for r in rows for c in exec_codes(r["exec_leads"])})
+    exec_roles = {
+        role.code: {"title": role.title, "holder": _person(role.holder)}
+        for role in ExecRole.objects.filter(code__in=codes).select_related("holder")
+    }
+    for code in codes:  # a code the plan wrote that no ExecRole row has (any more)
+        exec_roles.setdefault(code, {"title": "", "holder": ""})
+    closures = _closures(period, previous)
+    with_closure = {c["action_id"] for c in closures["awaiting"]}
+
+    deadline_date = timezone.localtime(period.deadline, plan.tz).date()
+    due_by = deadline_date + dt.timedelta(days=DUE_TO_END_DAYS)
+    counts: Counter = Counter()
+    actions = []
+    for r in rows:
+        status = r["action_status"]
+        counts[(r["kind"], status)] += 1
+        is_open = status != Status.BLUE
+        prev = before.get(r["action_id"])
+        flags = []
+        if is_open and not r["updated"]:
+            flags.append(NOT_UPDATED)
+        if status == Status.RED:
+            flags.append(RED)
+        if status == Status.AMBER:
+            flags.append(AMBER)
+        end = r["end_date"]
+        if is_open and end and end < deadline_date:
+            flags.append(PAST_END)
+        if prev and prev["action_status"] != status:
+            flags.append(CHANGED)
+        if is_open and end and deadline_date <= end <= due_by:
+            flags.append(DUE_TO_END)
+        if r["action_id"] in with_closure:
+            flags.append(CLOSURE)
+        escalate = []
+        if prev and is_open and not r["updated"]:
+            if prev["action_status"] != Status.BLUE and not prev["updated"]:
+                escalate.append(NOT_UPDATED_TWICE)
+        if prev and status == Status.RED and prev["action_status"] == Status.RED:
+            escalate.append(RED_TWICE)
+        if not flags:
+            continue
+        actions.append(
+            {
+                "id": r["action_id"],
+                "ref": r["ref"],
+                "theme": r["theme"],
+                "department": r["department"],
+                "kind": r["kind"],
+                "requirement": r["requirement"],
+                "lead": lead_names.get(r["action_lead_id"], ""),
+                "exec_codes": exec_codes(r["exec_leads"]),
+                "status": status,
+                "updated": r["updated"],
+                "update_status": r["update_status"],
+                "narrative": r["narrative"],
+                "end_date": _iso(end),
+                "prev": (
+                    {
+                        "status": prev["action_status"],
+                        "updated": prev["updated"],
+                        "narrative": prev["narrative"],
+                    }
+                    if prev and (CHANGED in flags or escalate)
+                    else None
+                ),
+                "flags": flags,
+                "escalate": escalate,
+            }
+        )
+
+    kinds_present = {kind for (kind, _status) in counts}
+    table_rows = [
+        {"kind": kind.value, "counts": [counts[(kind.value, s.value)] for s in TABLE_STATUSES]}
+        for kind in FindingKind
+        if kind.value in kinds_present or kind in (FindingKind.MUST, FindingKind.SHOULD)
+    ]
+    local_lock = timezone.localtime(period.locked_at, plan.tz)
+    return {
+        "schema": SCHEMA,
+        "plan": {
+            "id": plan.pk,
+            "name": plan.name,
+            "trust": plan.trust,
+            "time_zone": plan.time_zone,
+        },
+        "period": {
+            "id": period.pk,
+            "label": period.label,
+            "deadline": _iso(period.deadline),
+            "deadline_date": _iso(deadline_date),
+            "locked_at": _iso(period.locked_at),
+            "locked_label": f"{local_lock:%a} {local_lock.day} {local_lock:%b %Y %H:%M}",
+            "lock_kind": period.lock_kind,
+            "lock_reason": period.lock_reason,
+        },
+        "previous_period": (
+            {"id": previous.pk, "label": previous.label} if previous is not None else None
+        ),
+        "built_at": _iso(now),
+        "oversight_group": report_settings.oversight_group,
+        "due_to_end_days": DUE_TO_END_DAYS,
+        "exec_roles": exec_roles,
+        "table": {"columns": [s.value for s in TABLE_STATUSES], "rows": table_rows},
+        "compliance": _compliance(rows, exec_roles),
+        "actions": actions,
+        "closures": closures,
+    }

@@ -1,0 +1,45 @@
+"""The exception report as a PDF (A4, page numbers, the RAGB key), rendered with WeasyPrint.
+
+``render_pdf`` takes only a report's document (plain JSON-safe data), never a model or a
+database connection, so it can run in a separate worker process when reports grow.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from django.template.loader import render_to_string
+
+from .presenter import present
+
+# WeasyPrint logs every page it lays out at INFO; a 100-page report would flood the log.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+
+
+def render_html(document: dict[str, Any], *, first_codes: Iterable[str] = ()) -> str:
+    """The HTML WeasyPrint lays out: the print template, its CSS inline."""
+    return render_to_string(
+        "reporting/report_pdf.html",
+        {"report": present(document, first_codes=first_codes, compact=True)},
+    )
+
+
+def render_pdf(document: dict[str, Any], *, first_codes: Iterable[str] = ()) -> bytes:
+    """The report's PDF bytes; ``first_codes`` puts those exec leads' actions first."""
+    import weasyprint  # heavy: loaded only where a PDF is made
+    from weasyprint.urls import URLFetcher
+
+    html = render_html(document, first_codes=first_codes)
+    # Self-contained: no font, image or stylesheet is fetched from anywhere.
+    no_fetching = URLFetcher(allowed_protocols=())
+    return weasyprint.HTML(string=html, url_fetcher=no_fetching).write_pdf()
+
+
+def pdf_filename(document: dict[str, Any]) -> str:
+    """'exception-report-2026-11-25.pdf', with '-v2' for a correction."""
+    content = document["content"]
+    version = document.get("version", 1)
+    suffix = f"-v{version}" if version > 1 else ""
+    return f"exception-report-{content['period']['deadline_date']}{suffix}.pdf"
