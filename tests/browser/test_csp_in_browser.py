@@ -7,23 +7,15 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import (  # noqa: F401 (fixtures)
-    _static_root,
-    browser,
-    frozen_now,
-    new_context,
-    page,
-    playwright_instance,
-)
 from tests.browser.helpers import sign_in
 from tests.factories import ActionFactory, PlanFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def watch_for_violations(page) -> list[str]:
+def watch_for_violations(browser_page) -> list[str]:
     found: list[str] = []
-    page.on(
+    browser_page.on(
         "console",
         lambda message: found.append(message.text)
         if "Content Security Policy" in message.text
