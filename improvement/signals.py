@@ -16,7 +16,7 @@ import traceback
 
 from celery import signals
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 from . import services
 
@@ -32,7 +32,8 @@ def _recording() -> bool:
 
 def _safely(write, what: str) -> None:
     try:
-        close_old_connections()  # beat and workers live long: drop a connection gone stale
+        if not connection.in_atomic_block:  # never drop a connection a transaction is using
+            close_old_connections()  # beat and workers live long: drop one gone stale
         write()
     except Exception:  # the record must never fail the task or stop beat
         logger.exception("Could not record %s in the automation record", what)
