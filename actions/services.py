@@ -14,7 +14,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from . import schedule
@@ -313,6 +313,22 @@ def late_window_active(
 # Weekly updates ------------------------------------------------------------------------
 
 
+def _period_for_save(pk: int) -> ReportingPeriod:
+    """The period row, held against the lock for the rest of the saving transaction.
+
+    On PostgreSQL saves take it FOR SHARE: they run side by side, and the lock's FOR
+    UPDATE waits for them (or they wait for it), so a save is in before the lock or
+    refused. SQLite has no row locks; its IMMEDIATE transactions serialise writers.
+    """
+    if connection.vendor == "postgresql":
+        period = ReportingPeriod.objects.raw(
+            "SELECT * FROM actions_reportingperiod WHERE id = %s FOR SHARE", [pk]
+        )[0]
+        period.plan = Plan.objects.get(pk=period.plan_id)
+        return period
+    return ReportingPeriod.objects.select_for_update().select_related("plan").get(pk=pk)
+
+
 def update_submit(
     *,
     action: Action,
@@ -341,9 +357,7 @@ def update_submit(
         raise ValidationError({"status": "Choose Red, Amber, Green or White."})
 
     with transaction.atomic():
-        period = (
-            ReportingPeriod.objects.select_for_update().select_related("plan").get(pk=period.pk)
-        )
+        period = _period_for_save(period.pk)
         if period.plan_id != action.plan_id:
             raise ValidationError("That period belongs to another plan.")
         late = False
