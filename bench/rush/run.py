@@ -594,7 +594,9 @@ def main() -> int:
     parser.add_argument("--leads", type=int, default=100)
     parser.add_argument("--actions", type=int, default=10, help="actions per lead")
     parser.add_argument("--rate", type=float, default=1.6, help="saves/s per lead, at most")
-    parser.add_argument("--spawn-rate", type=float, default=20)
+    parser.add_argument(
+        "--spawn-rate", type=float, default=2, help="sign-ins per second (PBKDF2: ~0.4 s CPU each)"
+    )
     parser.add_argument("--bare-readers", type=int, default=2)
     parser.add_argument("--port", type=int, default=8765)
     args = parser.parse_args()
