@@ -62,9 +62,7 @@ class Automation:
 
     @property
     def worker_stale(self) -> bool:
-        """No beat-scheduled task has finished well lately: no worker is taking them."""
-        limit = self.now - dt.timedelta(seconds=settings.BEAT_STALE_SECONDS)
-        return not any(t.last_ok_at and t.last_ok_at >= limit for t in self.scheduled)
+        return are_workers_stale(self.scheduled, self.now)
 
 
 def beat_task_names() -> dict[str, str]:
@@ -78,6 +76,12 @@ def beat_heartbeat() -> Heartbeat | None:
 
 def is_beat_stale(beat: Heartbeat | None, now: dt.datetime) -> bool:
     return beat is None or beat.at < now - dt.timedelta(seconds=settings.BEAT_STALE_SECONDS)
+
+
+def are_workers_stale(scheduled: list[ScheduledTask], now: dt.datetime) -> bool:
+    """No scheduled task has finished well lately: no worker is taking them."""
+    limit = now - dt.timedelta(seconds=settings.BEAT_STALE_SECONDS)
+    return not any(t.last_ok_at and t.last_ok_at >= limit for t in scheduled)
 
 
 def scheduled_tasks() -> list[ScheduledTask]:

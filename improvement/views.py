@@ -35,24 +35,17 @@ def healthz_automation(request: HttpRequest) -> JsonResponse:
         scheduled = selectors.scheduled_tasks()
     except DatabaseError:
         return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
-    status = selectors.Automation(
-        now=now,
-        beat=beat,
-        beat_stale=selectors.is_beat_stale(beat, now),
-        scheduled=scheduled,
-        last_lock=None,
-        last_exception_report=None,
-        last_reminders=None,
-        failed=[],
-    )
+    beat_stale = selectors.is_beat_stale(beat, now)
+    workers_stale = selectors.are_workers_stale(scheduled, now)
+    healthy = not beat_stale and not workers_stale
     body = {
-        "status": "ok" if status.healthy else "stalled",
+        "status": "ok" if healthy else "stalled",
         "beat": {
             "last_sent_at": beat.at.isoformat() if beat else None,
-            "stale": status.beat_stale,
+            "stale": beat_stale,
         },
         "workers": {
-            "stale": status.worker_stale,
+            "stale": workers_stale,
             "tasks": {
                 t.key: {
                     "task": t.task_name,
@@ -63,7 +56,7 @@ def healthz_automation(request: HttpRequest) -> JsonResponse:
             },
         },
     }
-    return JsonResponse(body, status=200 if status.healthy else 503)
+    return JsonResponse(body, status=200 if healthy else 503)
 
 
 @login_required

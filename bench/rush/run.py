@@ -29,6 +29,7 @@ import datetime as dt
 import json
 import os
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -244,6 +245,12 @@ def seed(leads: int, actions_per_lead: int) -> tuple[int, list[str]]:
 # The run ---------------------------------------------------------------------------
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def start_server(config: GunicornConfig, port: int, log) -> subprocess.Popen:
     env = {
         **os.environ,
@@ -269,7 +276,7 @@ def start_server(config: GunicornConfig, port: int, log) -> subprocess.Popen:
             raise SystemExit(f"gunicorn exited ({server.returncode}); see {log.name}")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:  # noqa: S310
-                if r.status == 200:
+                if r.status == 200 and server.poll() is None:
                     return server
         except OSError:
             time.sleep(0.5)
@@ -335,8 +342,13 @@ def drive(config, plan_pk, leads, args, port) -> dict:
     results_path = VAR / f"locust-{config.label}.json"
     results_path.unlink(missing_ok=True)
     log = open(VAR / f"gunicorn-{config.label}.log", "w")  # noqa: SIM115 (closed below)
+    with socket.socket() as probe:  # another server on the port would answer for ours
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            raise SystemExit(f"Something already listens on 127.0.0.1:{port}; use --port.")
     server = start_server(config, port, log)
     warm_up(port)
+    if server.poll() is not None:
+        raise SystemExit(f"gunicorn exited ({server.returncode}); see {log.name}")
     meter = CpuMeter(server_pid=server.pid)
     lock: dict = {}
     env = {
@@ -598,9 +610,10 @@ def main() -> int:
         "--spawn-rate", type=float, default=2, help="sign-ins per second (PBKDF2: ~0.4 s CPU each)"
     )
     parser.add_argument("--bare-readers", type=int, default=2)
-    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--port", type=int, default=0, help="default: a free port")
     args = parser.parse_args()
     configs = [GunicornConfig.parse(c) for c in (args.config or ["gthread:4x4"])]
+    args.port = args.port or free_port()
     VAR.mkdir(parents=True, exist_ok=True)
     setup_django()
     summaries = []
