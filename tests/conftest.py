@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 
 from tests.factories import ActionFactory, PlanFactory, UserFactory
+from tests.races import race  # noqa: F401 - the fixture for the PostgreSQL race tests
 
 
 def pytest_collection_modifyitems(config, items):

@@ -17,9 +17,9 @@ def watch_for_violations(browser_page) -> list[str]:
     found: list[str] = []
     browser_page.on(
         "console",
-        lambda message: found.append(message.text)
-        if "Content Security Policy" in message.text
-        else None,
+        lambda message: (
+            found.append(message.text) if "Content Security Policy" in message.text else None
+        ),
     )
     return found
 

@@ -12,34 +12,15 @@ from django.core.exceptions import ValidationError
 from actions.models import Role, Status
 from evidence import services
 from evidence.models import ClosureRequest, Evidence, SignOff
-from tests.actions.test_races import WAIT, Holder, Worker, blocked_behind
 from tests.evidence.db import signoffs_cleared  # noqa: F401 - a fixture
 from tests.factories import ActionFactory, UserFactory
+from tests.races import WAIT, Holder, Worker, blocked_behind
 
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("signoffs_cleared"),
 ]
-
-
-@pytest.fixture
-def race(require_postgres):
-    """Start workers through this; whatever happens, every one is released and joined."""
-    started: list[Worker] = []
-
-    def start(worker: Worker) -> Worker:
-        started.append(worker)
-        if isinstance(worker, Holder):
-            return worker.hold()
-        worker.start()
-        return worker
-
-    yield start
-    for worker in started:
-        if isinstance(worker, Holder):
-            worker.release.set()
-        worker.join(WAIT)
 
 
 @pytest.fixture

@@ -14,31 +14,12 @@ from django.core import mail
 
 from reporting import services
 from reporting.models import ExceptionReport, Reminder
-from tests.actions.test_races import WAIT, Holder, Worker, blocked_behind
 from tests.factories import ActionFactory, PlanFactory, UserFactory
+from tests.races import WAIT, Holder, Worker, blocked_behind
 
 from .conftest import lock_at, london, week
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def race(require_postgres):
-    """Start workers through this; whatever happens, every one is released and joined."""
-    started: list[Worker] = []
-
-    def start(worker: Worker) -> Worker:
-        started.append(worker)
-        if isinstance(worker, Holder):
-            return worker.hold()
-        worker.start()
-        return worker
-
-    yield start
-    for worker in started:
-        if isinstance(worker, Holder):
-            worker.release.set()
-        worker.join(WAIT)
 
 
 @pytest.fixture
