@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -241,12 +242,19 @@ def action_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _progress(user, period: ReportingPeriod) -> dict:
     """How many of the lead's open actions in this plan have an update for ``period``."""
-    mine = Action.objects.open().led_by(user).filter(plan_id=period.plan_id)
-    return {
-        "period": period,
-        "total": mine.count(),
-        "done": mine.filter(updates__period=period).count(),
-    }
+    counts = (
+        Action.objects.open()
+        .led_by(user)
+        .filter(plan_id=period.plan_id)
+        .aggregate(
+            total=Count("pk"),
+            done=Count(
+                "pk",
+                filter=Exists(WeeklyUpdate.objects.filter(action=OuterRef("pk"), period=period)),
+            ),
+        )
+    )
+    return {"period": period, **counts}
 
 
 def _resubmittable(request: HttpRequest, action: Action, card: dict) -> UpdateForm:
@@ -310,7 +318,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if key
         else (filtered.order_by("id"))
     )
-    page = Paginator(filtered, per_page=_page_size()).get_page(request.GET.get("page"))
+    page = Paginator(filtered, per_page=settings.PLAN_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     sort_query = query.copy()
@@ -339,12 +347,6 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_manage": access.is_pmo(request.user),
         },
     )
-
-
-def _page_size() -> int:
-    from django.conf import settings
-
-    return settings.PLAN_PAGE_SIZE
 
 
 @login_required
