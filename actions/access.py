@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
-from .models import Action, Plan, Role
+from .models import Action, Finding, Inspection, Plan, Role
 
 READERS_OF_THE_PLAN = {Role.PMO, Role.EXEC_LEAD, Role.REVIEWER, Role.BOARD}
 
@@ -83,3 +83,18 @@ def get_plan_for_pmo(request: HttpRequest, pk: int) -> Plan:
 def require_pmo(request: HttpRequest) -> None:
     if not is_pmo(request.user):
         raise PermissionDenied("Only the PMO can change the plan.")
+
+
+def require_plan_reader(request: HttpRequest) -> None:
+    if not can_read_plan(request.user):
+        raise PermissionDenied("The plan is for the PMO, exec leads, reviewers and the board.")
+
+
+def get_inspection_for_pmo(request: HttpRequest, pk: int) -> Inspection:
+    require_pmo(request)
+    return get_object_or_404(Inspection, pk=pk)
+
+
+def get_finding_for_pmo(request: HttpRequest, pk: int) -> Finding:
+    require_pmo(request)
+    return get_object_or_404(Finding.objects.select_related("inspection"), pk=pk)

@@ -10,12 +10,15 @@ from .models import (
     Action,
     ExecRole,
     Finding,
+    FindingColumnMapping,
     HistoryEntry,
     Inspection,
+    InspectionRating,
     LateWindow,
     PeriodSnapshot,
     Plan,
     PlanEvent,
+    RaisedAction,
     ReportingPeriod,
     WeeklyUpdate,
 )
@@ -57,4 +60,9 @@ class ReportingPeriodAdmin(ReadOnlyAdmin):
 
 
 for model in (Inspection, Finding, Plan, LateWindow, PeriodSnapshot, HistoryEntry, PlanEvent):
+    admin.site.register(model, ReadOnlyAdmin)
+
+# A new report's ratings, remembered column mappings and raised actions: written from the
+# PMO's pages (actions.findings), read here.
+for model in (InspectionRating, FindingColumnMapping, RaisedAction):
     admin.site.register(model, ReadOnlyAdmin)

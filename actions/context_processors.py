@@ -1,13 +1,15 @@
+from django.utils.functional import SimpleLazyObject
+
 from .access import can_read_plan, is_pmo, roles_of
 
 
 def roles(request):
-    """Role flags for the navigation."""
+    """Role flags for the navigation, read only if a template asks (htmx fragments do not)."""
     user = request.user
     if not user.is_authenticated:
         return {}
     return {
-        "user_roles": roles_of(user),
-        "user_is_pmo": is_pmo(user),
-        "user_reads_plan": can_read_plan(user),
+        "user_roles": SimpleLazyObject(lambda: roles_of(user)),
+        "user_is_pmo": SimpleLazyObject(lambda: is_pmo(user)),
+        "user_reads_plan": SimpleLazyObject(lambda: can_read_plan(user)),
     }

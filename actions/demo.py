@@ -10,10 +10,11 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 
-from . import services
+from . import findings, services
 from .importer import plan_import
-from .models import Action, ExecRole, Inspection, Plan, Role
+from .models import Action, ExecRole, Inspection, KeyQuestion, Plan, Rating, Role
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 PLAN_FILE = FIXTURES / "ccc-improvement-plan-2019.csv"
@@ -22,6 +23,11 @@ DEMO_PASSWORD = "change-me-demo"  # noqa: S105 - demo accounts only; seeding ref
 PLAN_NAME = "CCC Improvement plan following regulatory visit and published CQC report April 2019"
 TRUST = "The Clatterbridge Cancer Centre NHS Foundation Trust"
 FIRST_LEAD_REFS = {f"T{n}" for n in range(1, 9)}
+# Seed 000: "rating the trust overall as GOOD … requires improvement in the well led domain".
+DEMO_RATINGS = {
+    ("", ""): Rating.GOOD,
+    ("", KeyQuestion.WELL_LED): Rating.REQUIRES_IMPROVEMENT,
+}
 
 # username: (first name, last name, role, exec role held)
 DEMO_USERS = {
@@ -38,13 +44,19 @@ class DemoRefused(Exception):
     pass
 
 
-def demo_seed() -> Plan:
-    """Load the demo plan and users. Safe to run again: nothing is duplicated."""
+def demo_seed(*, history: bool = False, now: dt.datetime | None = None) -> Plan:
+    """Load the demo plan and users. Safe to run again: nothing is duplicated.
+
+    With ``history``, the plan comes with a past (``actions.demo_history``): its cycle
+    began weeks before ``now``, and every week since has its updates, lock and exception
+    report. The plan and its past are written once, when the plan is first created.
+    """
     if not settings.DEBUG:
         raise DemoRefused(
             "Demo seeding refuses to run when DEBUG is off: demo accounts share a known "
             "password. Set DEBUG=1 on a local or demo machine only."
         )
+    now = now or timezone.now()
     with transaction.atomic():
         with ROLE_KEY_FILE.open(newline="", encoding="utf-8") as f:
             for row in csv.DictReader(f):
@@ -83,27 +95,48 @@ def demo_seed() -> Plan:
                 "and 19 should do actions.",
             },
         )
-        plan, _ = Plan.objects.get_or_create(
-            name=PLAN_NAME, defaults={"trust": TRUST, "inspection": inspection}
-        )
+        if not inspection.ratings.exists():
+            findings.inspection_ratings_save(inspection=inspection, grid=DEMO_RATINGS)
+        plan = Plan.objects.filter(name=PLAN_NAME).order_by("id").first()
+        if plan is not None:
+            return plan  # seeded before: the plan has moved on since, and keeps its past
+
+        def assign(at: dt.datetime) -> None:
+            for lead_name, refs in (
+                ("lead", Action.objects.filter(plan=plan, ref__in=FIRST_LEAD_REFS)),
+                ("lead2", Action.objects.filter(plan=plan).exclude(ref__in=FIRST_LEAD_REFS)),
+            ):
+                services.actions_assign_lead(
+                    actions=refs.exclude(action_lead=users[lead_name]),
+                    lead=users[lead_name],
+                    by=users["pmo"],
+                    now=at,
+                )
+
+        plan = Plan(name=PLAN_NAME, trust=TRUST, inspection=inspection)
+        if history:
+            from .demo_history import history_write
+
+            history_write(plan=plan, users=users, plan_file=PLAN_FILE, now=now, assign=assign)
+            plan.refresh_from_db()
+            return plan
+        services.plan_save(plan=plan)
         report = plan_import(
             plan=plan,
             data=PLAN_FILE.read_bytes(),
             filename=PLAN_FILE.name,
             by=users["pmo"],
             dry_run=False,
+            now=now,
         )
         if not report.ok:
             raise RuntimeError(
                 "The demo plan did not import: " + "; ".join(map(str, report.errors))
             )
-        for lead_name, refs in (
-            ("lead", Action.objects.filter(plan=plan, ref__in=FIRST_LEAD_REFS)),
-            ("lead2", Action.objects.filter(plan=plan).exclude(ref__in=FIRST_LEAD_REFS)),
-        ):
-            services.actions_assign_lead(
-                actions=refs.exclude(action_lead=users[lead_name]),
-                lead=users[lead_name],
-                by=users["pmo"],
-            )
+        assign(now)
     return plan
+
+
+def demo_has_history(plan: Plan) -> bool:
+    """Was the plan seeded with its past (any period locked)?"""
+    return plan.periods.filter(locked_at__isnull=False).exists()

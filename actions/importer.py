@@ -31,6 +31,9 @@ from .models import Action, ExecRole, Finding, FindingKind, HistoryEntry, Plan, 
 
 MAX_HEADER_SEARCH_ROWS = 20
 MAX_ROWS = 10_000
+# A cell starting with one of these is a formula to a spreadsheet; exports.py guards it
+# in a CSV with a leading apostrophe, which reading a CSV takes off again.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 # Canonical field → the ways trusts write its header (compared after _norm()).
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
@@ -163,7 +166,7 @@ def _read_cells(data: bytes, filename: str) -> list[list[Any]]:
             raise ImportFileError("The CSV file's text encoding is not readable; save it as UTF-8.")
         if "\x00" in text:
             raise ImportFileError("This is not a CSV text file. Upload the plan as .xlsx or .csv.")
-        return [list(r) for r in csv.reader(io.StringIO(text))]
+        return [[_unguard(c) for c in r] for r in csv.reader(io.StringIO(text))]
     if suffix == ".xlsx":
         try:
             book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -177,6 +180,15 @@ def _read_cells(data: bytes, filename: str) -> list[list[Any]]:
     raise ImportFileError(
         f"“{filename}” is not a spreadsheet we can read. Upload the plan as .xlsx or .csv."
     )
+
+
+def _unguard(cell: str) -> str:
+    return cell[1:] if cell[:1] == "'" and cell[1:2] in FORMULA_STARTS else cell
+
+
+def _same_text(before: Any, after: Any) -> bool:
+    """Text that differs only in spacing or line endings is the same text."""
+    return " ".join(str(before or "").split()) == " ".join(str(after or "").split())
 
 
 def _is_blank(row: list[Any]) -> bool:
@@ -431,8 +443,10 @@ class PlanResource(resources.ModelResource):
             before, after = getattr(current, name), getattr(incoming, name)
             if name not in self._imported_columns:
                 continue
+            widget = self.fields[name].widget
+            if isinstance(widget, TextWidget) and _same_text(before, after):
+                continue
             if before != after:
-                widget = self.fields[name].widget
                 changes[COLUMN_NAMES[name]] = [
                     widget.render(before) if not isinstance(widget, TextWidget) else before,
                     widget.render(after) if not isinstance(widget, TextWidget) else after,
@@ -469,6 +483,12 @@ class PlanResource(resources.ModelResource):
             self.report.rows.append(RowOutcome(line=line, ref=created.ref, outcome="new"))
         else:
             current = Action.objects.prefetch_related("exec_roles").get(pk=instance.pk)
+            text = {n for n, f in self.fields.items() if isinstance(f.widget, TextWidget)}
+            values = {
+                n: v
+                for n, v in values.items()
+                if n not in text or not _same_text(getattr(current, n), v)
+            }
             self.pending[id(instance)] = extra
             changes = self._changes(current, instance)
             self.pending.pop(id(instance), None)
@@ -520,6 +540,11 @@ def plan_import(
     """Preview (``dry_run``) or apply a plan file. Any error: nothing is saved."""
     now = now or timezone.now()
     report = ImportReport(dry_run=dry_run)
+    try:
+        services.plan_ensure_writable(plan)
+    except services.PlanReadOnly as error:
+        report.errors.append(RowError(line=0, column="", value="", message=error.message))
+        return report
     try:
         header_line, headers, rows = read_plan_table(data, filename)
     except ImportFileError as error:

@@ -112,6 +112,86 @@ class Finding(models.Model):
         return f"{self.ref} ({self.get_kind_display()})"
 
 
+class Rating(models.TextChoices):
+    """The CQC's four ratings, and "Not rated", best first as the report's grid reads."""
+
+    OUTSTANDING = "outstanding", "Outstanding"
+    GOOD = "good", "Good"
+    REQUIRES_IMPROVEMENT = "requires_improvement", "Requires improvement"
+    INADEQUATE = "inadequate", "Inadequate"
+    NOT_RATED = "not_rated", "Not rated"
+
+
+class InspectionRating(models.Model):
+    """One cell of the report's ratings grid.
+
+    A blank core service is the trust as a whole; a blank key question is the overall
+    rating. So (blank, blank) is the trust's overall rating, (blank, Safe) the trust's Safe
+    rating, (Maternity, blank) Maternity's overall and (Maternity, Safe) one grid cell.
+    """
+
+    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="ratings")
+    core_service = models.CharField("core service", max_length=100, blank=True)
+    key_question = models.CharField(max_length=12, choices=KeyQuestion.choices, blank=True)
+    rating = models.CharField(max_length=24, choices=Rating.choices)
+
+    class Meta:
+        ordering = ["inspection", "core_service", "key_question", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["inspection", "core_service", "key_question"],
+                name="inspection_rating_once_per_cell",
+            )
+        ]
+
+    def __str__(self) -> str:
+        where = self.core_service or "Trust"
+        question = self.get_key_question_display() or "Overall"
+        return f"{where} / {question}: {self.get_rating_display()}"
+
+
+class FindingColumnMapping(models.Model):
+    """How one trust's findings spreadsheets are laid out, remembered for the next file.
+
+    ``columns`` maps a finding field (ref, kind, core_service, key_question, regulation,
+    text) to the header as the file wrote it; ``kind_values`` maps a kind cell with its
+    numbers taken off ("M" from "M1", "must do") to a ``FindingKind``.
+    """
+
+    provider = models.CharField(
+        max_length=200, unique=True, help_text="The trust, as the inspection names it."
+    )
+    columns = models.JSONField(default=dict)
+    kind_values = models.JSONField(default=dict)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["provider", "id"]
+
+    def __str__(self) -> str:
+        return f"Findings columns of {self.provider}"
+
+
+class RaisedAction(models.Model):
+    """An action the PMO raised from a finding of a new report: seed 001's "new actions"."""
+
+    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="raised")
+    action = models.OneToOneField("Action", on_delete=models.CASCADE, related_name="raised_from")
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    raised_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-raised_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} raised from {self.finding}"
+
+
 class ExecRole(models.Model):
     """An executive role as the plan writes it (``DWOD``), and who holds it."""
 
@@ -177,6 +257,22 @@ class Plan(models.Model):
         "fortnightly periods count from it.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # A new plan year (actions.carryover): the plan it carried on from, and, on the old
+    # plan, when it closed. A closed plan is read-only: every write service refuses it.
+    previous = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="next_years",
+        verbose_name="previous plan year",
+    )
+    closed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the plan's open actions were carried into a new plan year; "
+        "read-only from then.",
+    )
 
     class Meta:
         ordering = ["name", "id"]
@@ -195,6 +291,10 @@ class Plan(models.Model):
     def deadline_label(self) -> str:
         """'Wednesday 12:00', as users say it."""
         return f"{self.get_deadline_weekday_display()} {self.deadline_time:%H:%M}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
 
 
 class ActionQuerySet(models.QuerySet):
@@ -245,6 +345,14 @@ class Action(models.Model):
     start_date = models.DateField(null=True, blank=True)
     end_date = models.DateField(null=True, blank=True)
     status = models.CharField("RAGB", max_length=1, choices=Status.choices, default=Status.WHITE)
+    carried_from = models.ForeignKey(
+        Plan,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The plan year the action was carried from, still open, into this one.",
+    )
     # Optimistic concurrency: every write bumps it; an edit based on an older one is refused.
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
@@ -499,3 +607,31 @@ class PlanEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan}: {self.get_kind_display()}"
+
+
+class CarryOver(models.Model):
+    """A plan year carried into the next: the open actions moved, the closed ones stayed.
+
+    ``counts`` holds what was counted before and after (``actions.carryover``), so the
+    result page and the record read the same figures later.
+    """
+
+    from_plan = models.OneToOneField(Plan, on_delete=models.PROTECT, related_name="carry_over")
+    to_plan = models.OneToOneField(Plan, on_delete=models.PROTECT, related_name="carried_in")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField()
+    themes = models.JSONField(default=dict, blank=True, help_text="Old theme → new theme.")
+    counts = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                name="carry_over_into_another_plan", condition=~Q(from_plan=models.F("to_plan"))
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_plan} carried into {self.to_plan}"

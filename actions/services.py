@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
@@ -67,6 +67,29 @@ class EditConflict(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+class PlanReadOnly(ValidationError, PermissionDenied):
+    """The plan is closed: its open actions went on into a new plan year.
+
+    A ValidationError, so forms show it; a PermissionDenied, so a view that does not
+    catch it answers 403 with the message rather than failing.
+    """
+
+    def __init__(self, plan: Plan):
+        self.plan = plan
+        closed = timezone.localtime(plan.closed_at, plan.tz) if plan.closed_at else None
+        when = f" on {closed:%d %b %Y}" if closed else ""
+        super().__init__(
+            f"“{plan}” closed{when}, when its open actions were carried into a new plan "
+            "year. It is kept as it stood and takes no more changes; work on the new plan."
+        )
+
+
+def plan_ensure_writable(plan: Plan) -> None:
+    """Refuse any write to a closed plan. No query: it reads the plan already loaded."""
+    if plan.closed_at is not None:
+        raise PlanReadOnly(plan)
 
 
 def _now(now: dt.datetime | None) -> dt.datetime:
@@ -190,7 +213,7 @@ def plan_lock_due(*, plan: Plan, now: dt.datetime | None = None) -> list[Reporti
     """Lock every period of ``plan`` whose deadline has passed, each exactly once."""
     now = _now(now)
     first = schedule.first_deadline(plan)
-    if first > now:
+    if first > now or plan.closed_at is not None:  # a closed plan's last lock is its last
         return []
     locked_deadlines = set(
         plan.periods.filter(locked_at__isnull=False).values_list("deadline", flat=True)
@@ -231,6 +254,7 @@ def plan_lock_now(
 ) -> ReportingPeriod:
     """The PMO's "Lock plan now": locks the open period early, with a reason on record."""
     now = _now(now)
+    plan_ensure_writable(plan)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Give a reason for locking the plan early."})
@@ -273,6 +297,7 @@ def late_window_grant(
 ) -> LateWindow:
     """Let one lead save updates for one closed period until ``expires_at``."""
     now = _now(now)
+    plan_ensure_writable(period.plan)
     errors = {}
     if not (reason or "").strip():
         errors["reason"] = "Give a reason for the late window."
@@ -313,20 +338,30 @@ def late_window_active(
 # Weekly updates ------------------------------------------------------------------------
 
 
-def _period_for_save(pk: int) -> ReportingPeriod:
+def _period_for_save(pk: int, *, plan: Plan) -> ReportingPeriod:
     """The period row, held against the lock for the rest of the saving transaction.
 
     On PostgreSQL saves take it FOR SHARE: they run side by side, and the lock's FOR
     UPDATE waits for them (or they wait for it), so a save is in before the lock or
     refused. SQLite has no row locks; its IMMEDIATE transactions serialise writers.
+    ``plan`` is the saving action's plan, already loaded: a period of another plan is
+    refused by the caller.
     """
     if connection.vendor == "postgresql":
         period = ReportingPeriod.objects.raw(
             "SELECT * FROM actions_reportingperiod WHERE id = %s FOR SHARE", [pk]
         )[0]
-        period.plan = Plan.objects.get(pk=period.plan_id)
+        period.plan = plan if period.plan_id == plan.pk else Plan.objects.get(pk=period.plan_id)
         return period
     return ReportingPeriod.objects.select_for_update().select_related("plan").get(pk=pk)
+
+
+def _is_current(period: ReportingPeriod, *, now: dt.datetime) -> bool:
+    """Is the open ``period`` the current one? Read from the schedule when it is the next
+    deadline (every save in a normal week); from the database only after an early lock."""
+    if period.deadline == schedule.next_deadline_after(period.plan, now):
+        return True
+    return period.pk == period_current(plan=period.plan, now=now).pk
 
 
 def update_submit(
@@ -357,7 +392,8 @@ def update_submit(
         raise ValidationError({"status": "Choose Red, Amber, Green or White."})
 
     with transaction.atomic():
-        period = _period_for_save(period.pk)
+        period = _period_for_save(period.pk, plan=action.plan)
+        plan_ensure_writable(period.plan)
         if period.plan_id != action.plan_id:
             raise ValidationError("That period belongs to another plan.")
         late = False
@@ -365,9 +401,11 @@ def update_submit(
             if not late_window_active(period=period, lead=author, now=now):
                 raise PeriodLocked(period)
             late = True
-        elif period.pk != period_current(plan=period.plan, now=now).pk:
+        elif not _is_current(period, now=now):
             raise ValidationError("That period has not opened yet; update the current one.")
         action = Action.objects.select_for_update().get(pk=action.pk)
+        if action.plan_id != period.plan_id:  # carried into a new plan year while we waited
+            raise PlanReadOnly(period.plan)
         if not action.is_open:
             raise ValidationError("This action is complete (Blue); it takes no more updates.")
         existing = WeeklyUpdate.objects.filter(action=action, period=period).first()
@@ -455,6 +493,7 @@ def action_create(
     **fields: Any,
 ) -> Action:
     now = _now(now)
+    plan_ensure_writable(plan)
     _check_dates(fields.get("start_date"), fields.get("end_date"))
     with transaction.atomic():
         action = Action(plan=plan, **fields)
@@ -492,6 +531,7 @@ def action_edit(
     completed before the product took over.
     """
     now = _now(now)
+    plan_ensure_writable(action.plan)
     plan_lock_due(plan=action.plan, now=now)  # freeze a due snapshot before changing it
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
@@ -568,8 +608,9 @@ def actions_assign_lead(
         for action in (
             Action.objects.select_for_update(of=("self",))
             .filter(pk__in=[a.pk for a in actions])
-            .select_related("action_lead")
+            .select_related("action_lead", "plan")
         ):
+            plan_ensure_writable(action.plan)
             if action.action_lead_id == (lead.pk if lead else None):
                 continue
             before = _display(action.action_lead)
@@ -608,6 +649,7 @@ def plan_save(*, plan: Plan) -> Plan:
     with transaction.atomic():
         if plan.pk:
             before = Plan.objects.select_for_update().get(pk=plan.pk)
+            plan_ensure_writable(before)
             moved = [f for f in SCHEDULE_FIELDS if getattr(before, f) != getattr(plan, f)]
             open_period = (
                 ReportingPeriod.objects.filter(

@@ -19,6 +19,9 @@ urlpatterns = [
         name="plan_import_confirm",
     ),
     path("", include("actions.pmo_urls")),
+    path("", include("actions.findings_urls")),
+    path("", include("actions.carryover_urls")),
+    path("", include("actions.export_urls")),
     path("", include("reporting.urls")),
     path("", include("evidence.urls")),
 ]

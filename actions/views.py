@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from evidence.models import ClosureRequest
 from reporting.selectors import status_by_kind
 
-from . import access, services
+from . import access, selectors, services
 from .filters import SORTS, ActionFilter
 from .forms import LateWindowForm, LockNowForm, UpdateForm
 from .models import (
@@ -168,8 +173,12 @@ def my_actions(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _card_for(action: Action, period: ReportingPeriod, **extra) -> dict:
-    update = WeeklyUpdate.objects.filter(action=action, period=period).first()
+def _card_for(
+    action: Action, period: ReportingPeriod, update: WeeklyUpdate | None = None, **extra
+) -> dict:
+    """The card's context; ``update`` is this period's update when the caller has it."""
+    if update is None:
+        update = WeeklyUpdate.objects.filter(action=action, period=period).first()
     recent = list(
         action.updates.select_related("period__plan", "author").order_by("-period__deadline")[
             : RECENT_UPDATES + 1
@@ -196,8 +205,9 @@ def action_update(request: HttpRequest, pk: int) -> HttpResponse:
         period = get_object_or_404(
             ReportingPeriod, pk=form.cleaned_data["period"], plan=action.plan
         )
+        period.plan = action.plan
         try:
-            services.update_submit(
+            update = services.update_submit(
                 action=action,
                 period=period,
                 author=request.user,
@@ -231,8 +241,12 @@ def action_update(request: HttpRequest, pk: int) -> HttpResponse:
             if not request.htmx:
                 messages.success(request, f"Update saved on {action.ref}.")
                 return redirect("my_actions")
-            action.refresh_from_db()
-            card = _card_for(action, period, saved=True)
+            # The saved row's new status and version, on the instance that already holds
+            # the plan and exec roles the card shows: no second read of either.
+            saved = update.action
+            action.status, action.version = saved.status, saved.version
+            action.updated_at = saved.updated_at
+            card = _card_for(action, period, update=update, saved=True)
             card["progress"] = _progress(request.user, period)
             return _render_card(request, card)
     if period is None:
@@ -303,10 +317,59 @@ def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """The whole plan, filtered, searched, sorted and paginated, with Table 1 on top."""
+    """The whole plan, filtered, searched, sorted and paginated, with Table 1 on top.
+
+    The table part and the period's counts are rendered once per state of the plan and
+    query, and served from the cache until anything they show changes
+    (``selectors.plan_page_fingerprint``); the countdown, the lock form and its CSRF token
+    are rendered on every request.
+    """
     plan = access.get_plan_for_reading(request, pk)
     now = timezone.now()
     period = services.period_current(plan=plan, now=now)
+    fingerprint = selectors.plan_page_fingerprint(plan=plan, period=period)
+    can_manage = access.is_pmo(request.user)
+    key = _plan_body_key(request, fingerprint=fingerprint, can_manage=can_manage, now=now)
+    parts = cache.get(key)
+    if parts is None:
+        parts = _plan_body(request, plan=plan, period=period, can_manage=can_manage)
+        cache.set(key, parts, settings.PLAN_PAGE_CACHE_SECONDS)
+    # Both were rendered by our own templates, with autoescaping, now or earlier.
+    body = mark_safe(parts["body"])  # nosec B308 B703
+    last_lock = mark_safe(parts["last_lock"])  # nosec B308 B703
+    return render(
+        request,
+        "actions/plan_detail.html",
+        {
+            "plan": plan,
+            "period": period,
+            "left": time_left(now, period.deadline),
+            "open_count": parts["open_count"],
+            "updated_count": parts["updated_count"],
+            "lock_form": LockNowForm(),
+            "can_manage": can_manage,
+            "body": body,
+            "last_lock": last_lock,
+        },
+    )
+
+
+def _plan_body_key(request: HttpRequest, *, fingerprint: str, can_manage: bool, now) -> str:
+    """The cache key of the table part: the plan's fingerprint, the query, the day, the role.
+
+    The day is in it because "past end date" and dates read against today; the role because
+    the PMO and the readers may one day see different links. Names of people (leads, exec
+    role holders) are not in the fingerprint: ``PLAN_PAGE_CACHE_SECONDS`` bounds how long a
+    renamed person keeps an old name on this page.
+    """
+    query = hashlib.blake2b(request.GET.urlencode().encode(), digest_size=12).hexdigest()
+    today = timezone.localdate(now)
+    return f"plan-page:1:{fingerprint}:{query}:{today:%Y%m%d}:{int(can_manage)}"
+
+
+def _plan_body(
+    request: HttpRequest, *, plan: Plan, period: ReportingPeriod, can_manage: bool
+) -> dict[str, str | int]:
     base = plan.actions.all()
     actions = base.for_listing().with_update_state(period)
     action_filter = ActionFilter(request.GET or None, queryset=actions, plan=plan)
@@ -323,30 +386,27 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     query.pop("page", None)
     sort_query = query.copy()
     sort_query.pop("sort", None)
-    open_actions = base.open()
-    updated = open_actions.filter(updates__period=period).count()
     last_lock = plan.periods.filter(locked_at__isnull=False).order_by("-deadline").first()
-    return render(
-        request,
-        "actions/plan_detail.html",
+    body = render_to_string(
+        "actions/_plan_body.html",
         {
             "plan": plan,
-            "period": period,
-            "left": time_left(now, period.deadline),
             "table": status_by_kind(base),
             "filter": action_filter,
             "page": page,
             "query": query.urlencode(),
             "sort_query": sort_query.urlencode(),
             "sort": sort,
-            "open_count": open_actions.count(),
-            "updated_count": updated,
-            "last_lock": last_lock,
-            "lock_form": LockNowForm(),
-            "events": plan.events.select_related("actor", "period__plan")[:5],
-            "can_manage": access.is_pmo(request.user),
+            "can_manage": can_manage,
         },
     )
+    open_actions = base.open()
+    return {
+        "body": body,
+        "last_lock": render_to_string("actions/_plan_last_lock.html", {"last_lock": last_lock}),
+        "open_count": open_actions.count(),
+        "updated_count": open_actions.filter(updates__period=period).count(),
+    }
 
 
 @login_required

@@ -45,6 +45,10 @@ class Page:
     client: object = field(repr=False)
     expect: bytes = b""
     target: bool = False  # the plan page: the targets apply
+    # A new query string on every request, so the plan page renders its table each time:
+    # what the first visitor after a change to the plan waits for.
+    uncached: bool = False
+    served: int = field(default=0, repr=False)
     times_ms: list[float] = field(default_factory=list, repr=False)
     cpu_ms: list[float] = field(default_factory=list, repr=False)
     queries: list[dict] = field(default_factory=list, repr=False)
@@ -98,6 +102,14 @@ def _pages(plan, pmo, lead, lead_open: int) -> list[Page]:
             target=True,
         ),
         Page(
+            "plan-filtered-miss",
+            "Plan: the same, rendered (cache miss)",
+            f"/plans/{plan.pk}/?{filtered}",
+            pmo_client,
+            b"app-plan-table",
+            uncached=True,
+        ),
+        Page(
             "plan",
             "Plan: unfiltered, page 1",
             f"/plans/{plan.pk}/",
@@ -126,7 +138,9 @@ def _pages(plan, pmo, lead, lead_open: int) -> list[Page]:
 
 
 def _get(page: Page):
-    response = page.client.get(page.url)
+    page.served += 1
+    url = f"{page.url}&miss={page.served}" if page.uncached else page.url
+    response = page.client.get(url)
     if response.status_code != 200 or page.expect not in response.content:
         raise SystemExit(
             f"{page.label}: {page.url} answered {response.status_code}"
@@ -214,7 +228,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--profile",
         metavar="PAGE",
-        choices=["plan-filtered", "plan", "my-actions", "bare", "bare-signed-in"],
+        choices=[
+            "plan-filtered",
+            "plan-filtered-miss",
+            "plan",
+            "my-actions",
+            "bare",
+            "bare-signed-in",
+        ],
         help="also run cProfile over N requests to one page",
     )
     args = parser.parse_args(argv)
@@ -231,6 +252,9 @@ def main(argv: list[str] | None = None) -> int:
     dataset = generate.describe(plan)
     pmo = get_user_model().objects.get(username="pmo")
     lead = _lead_with_about(TARGET_LEAD_ACTIONS)
+    from django.core.cache import cache
+
+    cache.clear()  # the bench's own Redis database: nothing cached by an earlier run
     pages = _pages(plan, pmo, lead, lead.open)
     by_key = {p.key: p for p in pages}
 

@@ -59,3 +59,12 @@ ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]
 Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)  # WhiteNoise warns when it is missing
 # django-axes logs every sign-in at INFO, and the benchmark signs in twice per run.
 LOGGING = {**LOGGING, "loggers": {**LOGGING.get("loggers", {}), "axes": {"level": "WARNING"}}}  # noqa: F405
+# The cache as production has it: Redis (its own database number, emptied by run.py), so
+# sessions and the plan page's cached table cost what they cost there.
+BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": BENCH_REDIS_URL,
+    }
+}

@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-LOCKS = ["requirements.lock", "requirements-dev.lock"]
+LOCKS = ["requirements.lock", "requirements-dev.lock", "requirements-model.lock"]
 
 
 def main() -> int:
@@ -32,24 +32,26 @@ def main() -> int:
     )
     args = parser.parse_args()
     pip_audit = Path(sys.executable).with_name("pip-audit")
-    command = [str(pip_audit), "--no-deps", "--disable-pip", "--progress-spinner", "off"]
+    deps: list[dict] = []
+    # One run per lock: pip-audit checks hashes for a whole run once any line has one, and
+    # only the model's lock carries hashes.
     for lock in LOCKS:
-        command += ["-r", str(ROOT / lock)]
-    command += ["--format", "json"]
-    result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)  # nosec B603
-    try:
-        report = json.loads(result.stdout)
-    except json.JSONDecodeError:
-        last = (result.stderr.strip().splitlines() or ["(no output)"])[-1]
-        print(
-            "pip-audit could not run to the end. Most often PyPI's JSON API "
-            "(https://pypi.org/pypi/) cannot be reached from this machine.\n"
-            f"  {last}",
-            file=sys.stderr,
-        )
-        return 1
+        command = [str(pip_audit), "--no-deps", "--disable-pip", "--progress-spinner", "off"]
+        command += ["-r", str(ROOT / lock), "--format", "json"]
+        result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)  # nosec B603
+        try:
+            report = json.loads(result.stdout)
+        except json.JSONDecodeError:
+            last = (result.stderr.strip().splitlines() or ["(no output)"])[-1]
+            print(
+                f"pip-audit could not run to the end on {lock}. Most often PyPI's JSON API "
+                "(https://pypi.org/pypi/) cannot be reached from this machine.\n"
+                f"  {last}",
+                file=sys.stderr,
+            )
+            return 1
+        deps += report.get("dependencies", [])
 
-    deps = report.get("dependencies", [])
     vulnerable = [d for d in deps if d.get("vulns")]
     skipped = [d for d in deps if d.get("skip_reason")]
     audited = len(deps) - len(skipped)

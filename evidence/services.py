@@ -73,7 +73,9 @@ def _history(
 def _lock_action(action_id: int) -> Action:
     """Every write here that locks takes the action's row first, then the closure's or the
     evidence's: one order everywhere, so two writes on one action queue, never deadlock."""
-    return Action.objects.select_for_update().get(pk=action_id)
+    action = Action.objects.select_for_update(of=("self",)).select_related("plan").get(pk=action_id)
+    action_services.plan_ensure_writable(action.plan)
+    return action
 
 
 def _lock_closure(pk: int) -> ClosureRequest:
@@ -101,6 +103,7 @@ def evidence_add(
 ) -> Evidence:
     """Add a file, a link or a note to ``action``. A refused file is never stored."""
     now = _now(now)
+    action_services.plan_ensure_writable(action.plan)
     if not access.can_add_evidence(by, action):
         raise PermissionDenied("Only the action's lead, its exec lead or the PMO can add evidence.")
     description = (description or "").strip()
@@ -619,6 +622,7 @@ def closure_settings_save(
     """The PMO chooses who signs off this plan's closures and whether CSPI comes first."""
     if not is_pmo(by):
         raise PermissionDenied("Only the PMO can change who signs off.")
+    action_services.plan_ensure_writable(plan)
     if not (reviewers_sign_off or exec_lead_signs_off or pmo_signs_off):
         raise ValidationError("Choose at least one group who may sign off.")
     with transaction.atomic():

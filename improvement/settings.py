@@ -165,7 +165,8 @@ if not 2 <= SESSION_IDLE_MINUTES <= 24 * 60:
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", default=True)
-SESSION_ENGINE = env.str("SESSION_ENGINE", default="django.contrib.sessions.backends.db")
+# Sessions are read from the cache (Redis in production) and written through to the database.
+SESSION_ENGINE = env.str("SESSION_ENGINE", default="django.contrib.sessions.backends.cached_db")
 
 # OpenID Connect: Microsoft Entra ID, NHS CIS2 or any provider of the authorization code
 # flow. Staff are matched to existing accounts by email; unknown emails are refused
@@ -374,6 +375,9 @@ CONTENT_SECURITY_POLICY = {
 
 # The product's own settings.
 PLAN_PAGE_SIZE = env.int("PLAN_PAGE_SIZE", default=50)
+# The plan page's table is cached until the plan changes (actions.selectors.plan_page_state);
+# this bounds only how long a renamed person keeps an old name there.
+PLAN_PAGE_CACHE_SECONDS = env.int("PLAN_PAGE_CACHE_SECONDS", default=60)
 # Links in emails (reminders, issued reports) point here.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # Evidence files: stored under generated names outside any public folder.

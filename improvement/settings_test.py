@@ -30,3 +30,6 @@ STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Each test process keeps its own cache, emptied before every test (tests/conftest.py): a
+# shared Redis would let one test (or one concurrent run) see another's cached pages.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -11,8 +11,9 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
 from actions.access import can_read_plan, is_pmo, require_pmo
+from actions.models import Plan
 
-from .models import DistributionEntry, ExceptionReport
+from .models import BoardReport, DistributionEntry, ExceptionReport
 
 READERS = "Exception reports are for the PMO, exec leads, assurance reviewers and the board."
 
@@ -42,3 +43,26 @@ def get_report_for_pmo(request: HttpRequest, pk: int) -> ExceptionReport:
 def get_entry_for_pmo(request: HttpRequest, pk: int) -> DistributionEntry:
     require_pmo(request)
     return get_object_or_404(DistributionEntry.objects.select_related("plan"), pk=pk)
+
+
+# The monthly board highlight report ----------------------------------------------------
+
+BOARD_READERS = "Board reports are for the board, exec leads, assurance reviewers and the PMO."
+
+
+def require_board_report_reader(request: HttpRequest) -> None:
+    """Board members, exec leads, reviewers and the PMO; never action leads or outsiders."""
+    if not can_read_plan(request.user):
+        raise PermissionDenied(BOARD_READERS)
+
+
+def get_plan_for_board_report(request: HttpRequest, pk: int) -> Plan:
+    require_board_report_reader(request)
+    return get_object_or_404(Plan, pk=pk)
+
+
+def get_board_report_for_reading(request: HttpRequest, pk: int) -> BoardReport:
+    require_board_report_reader(request)
+    return get_object_or_404(
+        BoardReport.objects.select_related("plan", "requested_by").defer("document"), pk=pk
+    )

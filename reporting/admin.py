@@ -2,7 +2,16 @@
 
 from django.contrib import admin
 
-from .models import DistributionEntry, ExceptionReport, Reminder, ReportEmail, ReportSettings
+from .models import (
+    BoardReport,
+    DistributionEntry,
+    ExceptionReport,
+    Publication,
+    PublicationWithdrawal,
+    Reminder,
+    ReportEmail,
+    ReportSettings,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -43,3 +52,21 @@ class DistributionEntryAdmin(ReadOnlyAdmin):
 @admin.register(ReportSettings)
 class ReportSettingsAdmin(ReadOnlyAdmin):
     list_display = ["plan", "issue_weekday", "issue_time", "oversight_group"]
+
+
+@admin.register(BoardReport)
+class BoardReportAdmin(ReadOnlyAdmin):
+    list_display = ["plan", "month", "version", "status", "progress", "requested_at"]
+    list_filter = ["status"]
+    exclude = ["document"]
+
+
+@admin.register(Publication)
+class PublicationAdmin(ReadOnlyAdmin):
+    list_display = ["plan", "number", "slug", "published_at", "published_by"]
+    exclude = ["content", "pdf"]
+
+
+@admin.register(PublicationWithdrawal)
+class PublicationWithdrawalAdmin(ReadOnlyAdmin):
+    list_display = ["publication", "withdrawn_at", "withdrawn_by"]

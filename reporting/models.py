@@ -298,3 +298,248 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.lead} ({self.period})"
+
+
+# The monthly board highlight report ------------------------------------------------------
+
+
+def board_report_file_name(instance: BoardReport, filename: str) -> str:
+    """'board-reports/<plan>/2019-05-v2.pdf': one file per version, never overwritten."""
+    return f"board-reports/{instance.plan_id}/{instance.month:%Y-%m}-v{instance.version}.pdf"
+
+
+class BoardReportQuerySet(models.QuerySet):
+    def of_plan(self, plan: Plan) -> BoardReportQuerySet:
+        return self.filter(plan=plan)
+
+    def newest_first(self) -> BoardReportQuerySet:
+        return self.order_by("-month", "-version", "-id")
+
+    def for_listing(self) -> BoardReportQuerySet:
+        return self.select_related("requested_by").defer("document", "executive_summary")
+
+
+class BoardReport(models.Model):
+    """One version of a plan's monthly highlight report for the board, and its PDF.
+
+    The PMO writes the cover sheet and the words that need a person; the figures are read
+    from the plan as it stood at the month's end and frozen in ``document`` when rendered.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Waiting to start"
+        RENDERING = "rendering", "Being made"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    class AskedTo(models.TextChoices):
+        APPROVE = "approve", "Approve"
+        RECEIVE = "receive", "Receive"
+        NOTE = "note", "Note"
+        ASSURANCE = "assurance", "Take assurance"
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="board_reports")
+    month = models.DateField(help_text="The first day of the month the report is for.")
+    version = models.PositiveIntegerField(default=1)
+    status = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Per cent done.")
+    error = models.TextField(blank=True)
+    pdf = models.FileField(upload_to=board_report_file_name, blank=True, max_length=200)
+    document = models.JSONField(null=True, blank=True)
+
+    # The cover sheet, as in the board papers.
+    meeting = models.CharField(max_length=200, default="Trust Board")
+    paper_title = models.CharField(max_length=300)
+    meeting_date = models.DateField("date of meeting", null=True, blank=True)
+    written_on = models.DateField("date paper was written", null=True, blank=True)
+    responsible_director = models.CharField(max_length=200, blank=True)
+    author = models.CharField(max_length=200, blank=True)
+    asked_to = models.CharField(
+        "the board is asked to", max_length=10, choices=AskedTo.choices, default=AskedTo.NOTE
+    )
+    key_questions = models.JSONField(
+        "CQC key questions", default=list, blank=True, help_text="Which the paper links to."
+    )
+    baf_risks = models.TextField("board assurance framework risks", blank=True)
+    executive_summary = models.TextField(blank=True)
+    risks = models.TextField("risks and mitigations", blank=True)
+    next_steps = models.TextField(blank=True)
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = BoardReportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["plan", "-month", "-version", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "month", "version"], name="board_report_version_unique"
+            ),
+            models.CheckConstraint(name="board_report_month_first_day", condition=Q(month__day=1)),
+            models.CheckConstraint(
+                name="board_report_progress_percent", condition=Q(progress__lte=100)
+            ),
+            models.CheckConstraint(
+                name="board_report_ready_has_pdf", condition=~Q(status="ready") | ~Q(pdf="")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("board_report", args=[self.pk])
+
+    @property
+    def month_label(self) -> str:
+        return f"{self.month:%B %Y}"
+
+    @property
+    def title(self) -> str:
+        """'Board highlight report: May 2019 (version 2)'."""
+        version = f" (version {self.version})" if self.version > 1 else ""
+        return f"Board highlight report: {self.month_label}{version}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.State.READY, self.State.FAILED)
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == self.State.READY
+
+
+# Public publication (issue 6): the plan as the trust publishes it, names taken out. --------
+
+
+class PublicationSettings(models.Model):
+    """What the PMO's next publication of a plan shows: fields, summary, glossary.
+
+    The public address's slug is fixed the first time, so every snapshot of the plan keeps
+    its address even if the plan is renamed.
+    """
+
+    plan = models.OneToOneField(Plan, on_delete=models.CASCADE, related_name="publication_settings")
+    slug = models.SlugField(max_length=80, unique=True)
+    fields = models.JSONField(default=list, help_text="The action fields the public sees.")
+    highlights = models.TextField(blank=True)
+    challenges = models.TextField(blank=True)
+    glossary = models.JSONField(default=list, help_text='[{"term": …, "definition": …}]')
+    updated_at = models.DateTimeField()
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "publication settings"
+        verbose_name_plural = "publication settings"
+
+    def __str__(self) -> str:
+        return f"Publication settings of {self.plan}"
+
+
+class PublicationImmutable(Exception):
+    """A publication (and its withdrawal) is never changed or deleted."""
+
+
+class FrozenQuerySet(models.QuerySet):
+    """No bulk changes: what was published stays on record exactly as published."""
+
+    def update(self, **kwargs):
+        raise PublicationImmutable("Publications cannot be changed.")
+
+    def delete(self):
+        raise PublicationImmutable("Publications cannot be deleted.")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise PublicationImmutable("Publications cannot be changed.")
+
+
+class PublicationQuerySet(FrozenQuerySet):
+    def current(self) -> PublicationQuerySet:
+        return self.filter(withdrawal__isnull=True)
+
+    def newest_first(self) -> PublicationQuerySet:
+        return self.order_by("-published_at", "-number", "-id")
+
+    def with_pdf_ready(self) -> PublicationQuerySet:
+        """``pdf_ready`` on each row, without reading the PDF itself."""
+        return self.defer("pdf").annotate(
+            pdf_ready=models.ExpressionWrapper(
+                Q(pdf__isnull=False), output_field=models.BooleanField()
+            )
+        )
+
+    def store_pdf(self, *, pk: int, pdf: bytes) -> bool:
+        """Store a publication's PDF if it has none yet: the one write the database allows
+        after publishing (migration 0003's trigger). False if it was already stored."""
+        rows = self.filter(pk=pk, pdf__isnull=True)
+        return models.QuerySet.update(rows, pdf=pdf) == 1
+
+
+class Publication(models.Model):
+    """One published snapshot of a plan: the redacted document and its PDF, frozen.
+
+    A database trigger (migration 0003) refuses UPDATE and DELETE of its rows, bar storing
+    the PDF once: a worker makes it after publishing (``pdf`` is NULL until then).
+    Withdrawal is a separate record, so the snapshot stays on record as the public saw it.
+    """
+
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="publications")
+    slug = models.SlugField(max_length=80)
+    number = models.PositiveIntegerField(help_text="1 for the plan's first publication, …")
+    token = models.UUIDField(unique=True, help_text="The preview it was published from.")
+    published_at = models.DateTimeField()
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    title = models.CharField(max_length=300)
+    content = models.JSONField()
+    digest = models.CharField(max_length=64, help_text="SHA-256 of the content as published.")
+    pdf = models.BinaryField(null=True, help_text="Made by a worker after publishing; stored once.")
+
+    objects = PublicationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["plan", "-number", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["slug", "number"], name="publication_address_unique"),
+            models.UniqueConstraint(fields=["plan", "number"], name="publication_number_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("publication_public", args=[self.slug, self.number])
+
+
+class PublicationWithdrawal(models.Model):
+    """The PMO took a publication down: its address then answers 410 Gone. Final."""
+
+    publication = models.OneToOneField(
+        Publication, on_delete=models.PROTECT, related_name="withdrawal"
+    )
+    withdrawn_at = models.DateTimeField()
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField()
+
+    objects = FrozenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-withdrawn_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                name="publication_withdrawal_has_reason", condition=~Q(reason="")
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.publication} withdrawn"

@@ -21,3 +21,19 @@ def sweep() -> dict:
 def send_report_emails(report_id: int) -> int:
     """Email an issued report to every recipient not yet sent it."""
     return services.report_emails_send(report_id=report_id)
+
+
+@shared_task
+def render_pdf_board_report(report_id: int) -> str:
+    """Make one board highlight report's PDF (queue "pdf", by its name) and tell the PMO."""
+    from .board.services import board_report_render
+
+    return board_report_render(report_id=report_id).status
+
+
+@shared_task
+def render_pdf_publication(publication_id: int) -> bool:
+    """Make one public publication's PDF (queue "pdf", by its name); safe to run twice."""
+    from .publication.services import publication_pdf_render
+
+    return publication_pdf_render(publication_id=publication_id)

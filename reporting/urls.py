@@ -1,6 +1,6 @@
 """URLs of the reporting app: exception reports, who has updated, distribution, settings."""
 
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -52,4 +52,6 @@ urlpatterns = [
         name="distribution_entry_remove",
     ),
     path("plans/<int:pk>/report-settings/", views.report_settings, name="report_settings"),
+    path("", include("reporting.board.urls")),
+    path("", include("reporting.publication.urls")),
 ]

@@ -18,6 +18,14 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with an empty cache (the test settings keep it in this process)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def require_postgres(db):
     assert connection.vendor == "postgresql", "this test needs the real PostgreSQL"

@@ -64,6 +64,6 @@ def plan_rows(actions):
             for a in actions
         ),
     ) or format_html(
-        '<tr class="nhsuk-table__row"><td class="nhsuk-table__cell" colspan="11">'
-        "No actions match the filters.</td></tr>"
+        '<tr class="nhsuk-table__row"><td class="nhsuk-table__cell" colspan="11">{}</td></tr>',
+        "No actions match the filters.",
     )

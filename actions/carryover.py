@@ -1,0 +1,328 @@
+"""A new plan year: the open actions go on into a new plan; the closed ones stay behind.
+
+Seed 001: "Removing all closed actions on the existing IQIP, leaving open actions only to
+be moved across to a new 2021/22 IQIP". The open actions are moved, not copied: each keeps
+its id, so its weekly updates, history, evidence, closure requests, findings and exec
+leads stay with it. The old plan keeps its closed (Blue) actions, its reporting periods,
+their snapshots and exception reports, and is closed: every write service refuses it
+(``services.plan_ensure_writable``). Everything is counted before and after, in the same
+transaction; if the figures do not add up, nothing is saved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, QuerySet
+from django.utils import timezone
+
+from . import services
+from .models import (
+    Action,
+    CarryOver,
+    HistoryEntry,
+    Inspection,
+    Plan,
+    PlanEvent,
+    ReportingPeriod,
+    Status,
+    WeeklyUpdate,
+)
+
+# What travels with an action, in the order the pages list them.
+TALLIES = ("actions", "updates", "history", "evidence", "closures", "findings", "exec_roles")
+TALLY_LABELS = {
+    "actions": "Actions",
+    "updates": "Weekly updates",
+    "history": "History entries",
+    "evidence": "Evidence items",
+    "closures": "Closure requests",
+    "findings": "Links to findings",
+    "exec_roles": "Exec lead links",
+}
+COPIED_PLAN_FIELDS = (
+    "trust",
+    "cadence",
+    "deadline_weekday",
+    "deadline_time",
+    "month_week",
+    "time_zone",
+)
+
+
+class CarryOverMismatch(RuntimeError):
+    """The counts after the move do not add up to those before; nothing was saved."""
+
+
+def theme_key(theme: str) -> str:
+    """A stable form-field name for a theme, whatever characters it holds."""
+    return "theme_" + hashlib.blake2b(theme.encode(), digest_size=6).hexdigest()
+
+
+def _tally(actions: QuerySet) -> dict[str, int]:
+    """How many actions, and how many of each thing attached to them. One query per kind."""
+    from evidence.models import ClosureRequest, Evidence
+
+    ids = actions.values("pk")
+    return {
+        "actions": actions.count(),
+        "updates": WeeklyUpdate.objects.filter(action__in=ids).count(),
+        "history": HistoryEntry.objects.filter(action__in=ids).count(),
+        "evidence": Evidence.objects.filter(action__in=ids).count(),
+        "closures": ClosureRequest.objects.filter(action__in=ids).count(),
+        "findings": Action.findings.through.objects.filter(action__in=ids).count(),
+        "exec_roles": Action.exec_roles.through.objects.filter(action__in=ids).count(),
+    }
+
+
+@dataclass(frozen=True)
+class ThemeRow:
+    theme: str
+    count: int
+
+    @property
+    def key(self) -> str:
+        return theme_key(self.theme)
+
+
+@dataclass
+class CarryOverPreview:
+    """What the PMO confirms: what will move, what will stay, and the themes of the move."""
+
+    plan: Plan
+    open: dict[str, int]
+    closed: dict[str, int]
+    themes: list[ThemeRow] = field(default_factory=list)
+    # The open period's updates: it locks at the carry-over so its report keeps them.
+    open_period: ReportingPeriod | None = None
+    open_period_updates: int = 0
+
+    @property
+    def rows(self) -> list[tuple[str, int, int]]:
+        return [(TALLY_LABELS[k], self.open[k], self.closed[k]) for k in TALLIES]
+
+
+def carry_over_preview(*, plan: Plan, now: dt.datetime | None = None) -> CarryOverPreview:
+    """Count what a carry-over of ``plan`` would move and keep. Reads only."""
+    now = now or timezone.now()
+    open_period = (
+        ReportingPeriod.objects.filter(plan=plan, locked_at__isnull=True, deadline__gt=now)
+        .annotate(n=Count("updates"))
+        .filter(n__gt=0)
+        .order_by("deadline")
+        .first()
+    )
+    themes = [
+        ThemeRow(theme=row["theme"], count=row["n"])
+        for row in plan.actions.open().order_by("theme").values("theme").annotate(n=Count("pk"))
+    ]
+    if open_period is not None:
+        open_period.plan = plan
+    return CarryOverPreview(
+        plan=plan,
+        open=_tally(plan.actions.open()),
+        closed=_tally(plan.actions.filter(status=Status.BLUE)),
+        themes=themes,
+        open_period=open_period,
+        open_period_updates=open_period.n if open_period else 0,
+    )
+
+
+def _copy_plan_settings(*, old: Plan, new: Plan) -> None:
+    """The exception report's settings, reminders, distribution list and who signs off."""
+    from evidence.models import ClosureSettings
+    from reporting.models import DistributionEntry, ReminderSlot, ReportSettings
+
+    report_settings = ReportSettings.objects.filter(plan=old).first()
+    if report_settings is not None:
+        slots = list(report_settings.reminder_slots.all())
+        report_settings.pk = None
+        report_settings.plan = new
+        report_settings._state.adding = True
+        report_settings.save()
+        for slot in slots:
+            slot.pk = None
+            slot.settings = report_settings
+            slot._state.adding = True
+        ReminderSlot.objects.bulk_create(slots)
+    entries = list(DistributionEntry.objects.filter(plan=old))
+    for entry in entries:
+        entry.pk = None
+        entry.plan = new
+        entry._state.adding = True
+    DistributionEntry.objects.bulk_create(entries)
+    closure_settings = ClosureSettings.objects.filter(plan=old).first()
+    if closure_settings is not None:
+        closure_settings.pk = None
+        closure_settings.plan = new
+        closure_settings._state.adding = True
+        closure_settings.save()
+
+
+def plan_carry_over(
+    *,
+    plan: Plan,
+    name: str,
+    by: AbstractBaseUser | None,
+    cycle_starts_on: dt.date,
+    themes: dict[str, str] | None = None,
+    inspection: Inspection | None = None,
+    now: dt.datetime | None = None,
+) -> CarryOver:
+    """Start a new plan year from ``plan``: move its open actions into a new plan, close it.
+
+    ``themes`` maps an old theme to its new one for the actions that move; a theme not in
+    it, or mapped to a blank, is kept. The new plan takes the old one's schedule and
+    settings; ``inspection`` is the report the new plan answers (the old one's if None).
+    """
+    now = now or timezone.now()
+    services.plan_ensure_writable(plan)
+    name = (name or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not name:
+        errors["name"] = ["Give the new plan year a name, for example 2021/22 IQIP."]
+    elif name.lower() == plan.name.strip().lower():
+        errors["name"] = ["The new plan year needs a name of its own, not the old plan's."]
+    renames = {
+        old: new.strip()
+        for old, new in (themes or {}).items()
+        if new is not None and new.strip() and new.strip() != old
+    }
+    too_long = [new for new in renames.values() if len(new) > 100]
+    if too_long:
+        errors["themes"] = [f"Keep each theme to 100 characters or fewer: “{too_long[0][:40]}…”."]
+    if errors:
+        raise ValidationError(errors)
+
+    services.plan_lock_due(plan=plan, now=now)  # due locks first, with every action in them
+    with transaction.atomic():
+        plan = Plan.objects.select_for_update().get(pk=plan.pk)
+        services.plan_ensure_writable(plan)  # a second PMO (or a double click) got here first
+        # Saves hold their period's row while they write: taking the plan's open periods
+        # waits for those in flight, and the ones after see the plan closed and are refused.
+        list(
+            ReportingPeriod.objects.select_for_update()
+            .filter(plan=plan, locked_at__isnull=True)
+            .values_list("pk", flat=True)
+        )
+        locked_label = _lock_open_period(plan=plan, by=by, name=name, now=now)
+        # The drafts of the old plan's last locks, built while every action is still in it:
+        # a report reads the closures waiting at its lock by plan.
+        from reporting.services import drafts_build_due
+
+        drafts_build_due(plan=plan, now=now)
+        before_open = _tally(plan.actions.open())
+        before_closed = _tally(plan.actions.filter(status=Status.BLUE))
+
+        new_plan = Plan(
+            name=name,
+            inspection=inspection if inspection is not None else plan.inspection,
+            cycle_starts_on=cycle_starts_on,
+            previous=plan,
+            **{f: getattr(plan, f) for f in COPIED_PLAN_FIELDS},
+        )
+        new_plan.full_clean()
+        new_plan.save()
+        _copy_plan_settings(old=plan, new=new_plan)
+
+        moving = list(
+            Action.objects.select_for_update()
+            .filter(plan=plan)
+            .exclude(status=Status.BLUE)
+            .order_by("id")
+        )
+        entries = []
+        themes_changed = 0
+        for action in moving:
+            changes: dict[str, list[Any]] = {"plan": [plan.name, new_plan.name]}
+            new_theme = renames.get(action.theme)
+            if new_theme is not None:
+                changes["theme"] = [action.theme, new_theme]
+                action.theme = new_theme
+                themes_changed += 1
+            action.plan = new_plan
+            action.carried_from = plan
+            action.version += 1
+            action.updated_at = now
+            entries.append(
+                HistoryEntry(
+                    action=action,
+                    actor=by,
+                    at=now,
+                    kind=HistoryEntry.Kind.CHANGED,
+                    version=action.version,
+                    changes=changes,
+                    note=f"Carried, still open, from {plan.name} into the new plan year "
+                    f"{new_plan.name}, with its updates, evidence and history.",
+                )
+            )
+        Action.objects.bulk_update(
+            moving, ["plan", "carried_from", "theme", "version", "updated_at"], batch_size=500
+        )
+        HistoryEntry.objects.bulk_create(entries, batch_size=500)
+
+        carried = _tally(new_plan.actions.all())
+        carried["history"] -= len(entries)  # the carry-over's own entries, counted apart
+        kept = _tally(plan.actions.all())
+        if carried != before_open or kept != before_closed:
+            raise CarryOverMismatch(
+                f"Counts before {before_open} / {before_closed} do not match after "
+                f"{carried} / {kept}; nothing was saved."
+            )
+        plan.closed_at = now
+        plan.save(update_fields=["closed_at"])
+        record = CarryOver.objects.create(
+            from_plan=plan,
+            to_plan=new_plan,
+            by=by,
+            at=now,
+            themes=renames,
+            counts={
+                "before": {k: before_open[k] + before_closed[k] for k in TALLIES},
+                "carried": carried,
+                "kept": kept,
+                "themes_changed": themes_changed,
+                "history_added": len(entries),
+                "locked_period": locked_label,
+            },
+        )
+    return record
+
+
+def _lock_open_period(
+    *, plan: Plan, by: AbstractBaseUser | None, name: str, now: dt.datetime
+) -> str:
+    """Lock the period in progress early if leads have written in it; '' if none have.
+
+    Its snapshot takes every action as it stands, open ones included, so the old plan's
+    last exception report holds the updates written before the move.
+    """
+    period = (
+        ReportingPeriod.objects.filter(
+            plan=plan, locked_at__isnull=True, deadline__gt=now, updates__isnull=False
+        )
+        .order_by("deadline")
+        .first()
+    )
+    if period is None:
+        return ""
+    period.plan = plan
+    reason = f"Plan year closed: open actions carried into {name}."
+    services._period_lock(
+        period=period,
+        locked_at=now,
+        kind=ReportingPeriod.LockKind.EARLY,
+        by=by,
+        reason=reason,
+        now=now,
+    )
+    PlanEvent.objects.create(
+        plan=plan, period=period, actor=by, at=now, kind=PlanEvent.Kind.LOCKED_EARLY, detail=reason
+    )
+    return period.label

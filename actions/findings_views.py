@@ -1,0 +1,388 @@
+"""A new inspection report: ratings and their comparison, the findings import with its
+column mapping, and mapping each finding onto the open actions of a plan.
+
+Every view starts with one access helper: the PMO writes; the comparison is also for
+exec leads, reviewers and the board.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import F
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from . import access, findings
+from .findings_forms import ColumnMappingForm, CompareForm, FindingsFileForm, RatingsGridForm
+from .importer import ImportFileError
+from .models import Action, Finding, Inspection, Plan
+from .pmo_forms import ActionForm
+
+INVALID = 422
+PENDING_KEY = "pending_findings_import"
+
+
+# Ratings ----------------------------------------------------------------------------------
+
+
+@login_required
+def ratings_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    inspection = access.get_inspection_for_pmo(request, pk)
+    form = RatingsGridForm(request.POST or None, grid=findings.ratings_grid(inspection))
+    if request.method == "POST" and form.is_valid():
+        try:
+            count = findings.inspection_ratings_save(inspection=inspection, grid=form.grid())
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            messages.success(request, f"Ratings saved: {count} recorded for {inspection}.")
+            return redirect("inspection_ratings", inspection.pk)
+    status = INVALID if form.is_bound and form.errors else 200
+    context = {
+        "form": form,
+        "inspection": inspection,
+        "columns": findings.RATING_COLUMNS,
+    }
+    return render(request, "actions/findings/ratings_form.html", context, status=status)
+
+
+@login_required
+def inspections_compare(request: HttpRequest) -> HttpResponse:
+    access.require_plan_reader(request)
+    # Newest report first; one not yet published (no date) goes last, not first.
+    inspections = list(Inspection.objects.order_by(F("published_on").desc(nulls_last=True), "-id"))
+    initial = {"after": inspections[0], "before": inspections[1]} if len(inspections) > 1 else {}
+    chosen = "before" in request.GET or "after" in request.GET
+    form = CompareForm(
+        request.GET if chosen else None,
+        inspections=inspections,
+        initial={name: i.pk for name, i in initial.items()},
+    )
+    comparison = None
+    if chosen and form.is_valid():
+        comparison = findings.inspections_compare(**form.chosen())
+    elif not chosen and initial:
+        comparison = findings.inspections_compare(**initial)
+    context = {
+        "form": form,
+        "comparison": comparison,
+        "columns": findings.RATING_COLUMNS,
+        "is_pmo": access.is_pmo(request.user),
+    }
+    status = INVALID if form.is_bound and form.errors else 200
+    return render(request, "actions/findings/compare.html", context, status=status)
+
+
+# Findings import --------------------------------------------------------------------------
+
+
+def _pending_dir() -> Path:
+    path = Path(settings.MEDIA_ROOT) / "pending-findings"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _pending(request: HttpRequest, inspection: Inspection, token: str | None = None):
+    """The uploaded file waiting for this inspection, or None if used, expired or foreign."""
+    pending = request.session.get(PENDING_KEY) or {}
+    path = _pending_dir() / str(pending.get("token", "missing"))
+    if (
+        pending.get("inspection") != inspection.pk
+        or (token is not None and pending.get("token") != token)
+        or not path.is_file()
+    ):
+        return None, None
+    return pending, path
+
+
+def _expired(request: HttpRequest, inspection: Inspection) -> HttpResponse:
+    messages.error(
+        request,
+        "That upload has already been imported or has expired; nothing was saved. "
+        "Upload the file again.",
+    )
+    return redirect("findings_import", inspection.pk)
+
+
+def _table(pending: dict, path: Path) -> findings.FindingTable:
+    """The uploaded file, read with the header row found at upload."""
+    return findings.findings_table_read(
+        path.read_bytes(), pending["name"], header_line=pending["header_line"]
+    )
+
+
+@login_required
+def findings_import_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    inspection = access.get_inspection_for_pmo(request, pk)
+    form = FindingsFileForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        data = upload.read()
+        remembered = findings.mapping_remembered(inspection)
+        try:
+            table = findings.findings_table_read(
+                data, upload.name, known_headers=remembered.columns.values() if remembered else ()
+            )
+        except ImportFileError as error:
+            form.add_error("file", str(error))
+        else:
+            token = uuid.uuid4().hex
+            (_pending_dir() / token).write_bytes(data)
+            request.session[PENDING_KEY] = {
+                "token": token,
+                "inspection": inspection.pk,
+                "name": upload.name,
+                "header_line": table.header_line,
+            }
+            return redirect("findings_import_columns", inspection.pk)
+    status = INVALID if form.is_bound and form.errors else 200
+    return render(
+        request,
+        "actions/findings/import_upload.html",
+        {"form": form, "inspection": inspection},
+        status=status,
+    )
+
+
+@login_required
+def findings_import_columns(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show the columns found; the PMO says which holds what; then the preview."""
+    inspection = access.get_inspection_for_pmo(request, pk)
+    pending, path = _pending(request, inspection)
+    if pending is None:
+        return _expired(request, inspection)
+    table = _table(pending, path)
+    remembered = findings.mapping_remembered(inspection)
+    guess = findings.mapping_guess(table, remembered)
+    form = ColumnMappingForm(
+        request.POST or None,
+        table=table,
+        guess=guess,
+        kind_guesses=lambda p: findings.KIND_GUESSES.get(p, ""),
+    )
+    if request.method == "POST" and form.is_valid():
+        mapping = form.mapping()
+        findings.finding_mapping_remember(
+            inspection=inspection, table=table, mapping=mapping, by=request.user
+        )
+        report = findings.findings_import(inspection=inspection, table=table, mapping=mapping)
+        if report.ok:  # only a clean preview can be confirmed
+            pending["mapping"] = {"columns": mapping.columns, "kind_values": mapping.kind_values}
+        else:
+            pending.pop("mapping", None)
+        request.session[PENDING_KEY] = pending
+        return render(
+            request,
+            "actions/findings/import_preview.html",
+            {
+                "inspection": inspection,
+                "report": report,
+                "filename": pending["name"],
+                "token": pending["token"],
+                "table": table,
+            },
+        )
+    columns = [
+        (findings.column_label(table, i), table.samples(i)) for i in range(len(table.headers))
+    ]
+    status = INVALID if form.is_bound and form.errors else 200
+    return render(
+        request,
+        "actions/findings/import_columns.html",
+        {
+            "form": form,
+            "inspection": inspection,
+            "filename": pending["name"],
+            "table": table,
+            "columns": columns,
+            "remembered": remembered,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def findings_import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    inspection = access.get_inspection_for_pmo(request, pk)
+    pending, path = _pending(request, inspection, token=request.POST.get("token", ""))
+    if pending is None or "mapping" not in pending:
+        return _expired(request, inspection)
+    table = _table(pending, path)
+    mapping = findings.ColumnMapping(
+        columns={k: int(v) for k, v in pending["mapping"]["columns"].items()},
+        kind_values=pending["mapping"]["kind_values"],
+    )
+    report = findings.findings_import(
+        inspection=inspection, table=table, mapping=mapping, dry_run=False
+    )
+    path.unlink(missing_ok=True)
+    request.session.pop(PENDING_KEY, None)
+    if not report.ok:
+        return render(
+            request,
+            "actions/findings/import_preview.html",
+            {"inspection": inspection, "report": report, "filename": pending["name"]},
+        )
+    messages.success(request, f"Findings imported from {pending['name']}: {report.summary()}.")
+    return redirect("finding_list", inspection.pk)
+
+
+# Mapping findings onto open actions -------------------------------------------------------
+
+
+def _plan_from(request: HttpRequest) -> Plan | None:
+    """The plan the PMO chose, else the newest plan."""
+    chosen = request.POST.get("plan") or request.GET.get("plan")
+    if chosen:
+        return get_object_or_404(Plan, pk=chosen if str(chosen).isdigit() else 0)
+    return Plan.objects.order_by("-created_at", "-id").first()
+
+
+def _mapping_url(inspection: Inspection, plan: Plan, finding: Finding | None = None) -> str:
+    url = f"{reverse('finding_mapping', args=[inspection.pk])}?plan={plan.pk}"
+    return url + (f"#finding-{finding.pk}" if finding else "")
+
+
+@login_required
+def finding_mapping(request: HttpRequest, pk: int) -> HttpResponse:
+    """Each finding with the plan's open actions most like it; link or raise in a click."""
+    inspection = access.get_inspection_for_pmo(request, pk)
+    plan = _plan_from(request)
+    context: dict = {
+        "inspection": inspection,
+        "plan": plan,
+        "plans": Plan.objects.order_by("-created_at", "-id"),
+    }
+    if plan is None:
+        return render(request, "actions/findings/mapping.html", context)
+    rows = findings.mapping_rows(inspection=inspection, plan=plan)
+    show = request.GET.get("show", "all")
+    shown = [r for r in rows if show != "unmapped" or r.category == findings.UNMAPPED]
+    actions = findings.open_actions(plan)
+    context.update(
+        rows=shown,
+        show=show,
+        summary=findings.mapping_summary(rows),
+        open_count=len(actions),
+        engine_problem=findings.suggestions_attach(shown, actions),
+    )
+    return render(request, "actions/findings/mapping.html", context)
+
+
+def _row_response(
+    request: HttpRequest, finding: Finding, plan: Plan, error: str = "", saved: str = ""
+) -> HttpResponse:
+    """The finding's row again (htmx), with the summary out of band; else back to the page."""
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        elif saved:
+            messages.success(request, saved)
+        return redirect(_mapping_url(finding.inspection, plan, finding))
+    rows = findings.mapping_rows(inspection=finding.inspection, plan=plan)
+    row = next(r for r in rows if r.finding.pk == finding.pk)
+    problem = findings.suggestions_attach([row], findings.open_actions(plan))
+    context = {
+        "row": row,
+        "plan": plan,
+        "inspection": finding.inspection,
+        "error": error,
+        "saved": saved,
+        "engine_problem": problem,
+        "summary": findings.mapping_summary(rows),
+        "oob": True,
+    }
+    return render(request, "actions/findings/_finding_row.html", context)
+
+
+def _action_in_plan(request: HttpRequest, plan: Plan) -> Action | None:
+    chosen = request.POST.get("action", "")
+    if chosen.isdigit():
+        return Action.objects.filter(plan=plan, pk=int(chosen)).first()
+    ref = request.POST.get("ref", "").strip()
+    return Action.objects.filter(plan=plan, ref__iexact=ref).first() if ref else None
+
+
+@login_required
+@require_POST
+def finding_link(request: HttpRequest, pk: int) -> HttpResponse:
+    finding = access.get_finding_for_pmo(request, pk)
+    plan = _plan_from(request)
+    if plan is None:
+        return redirect("finding_mapping", finding.inspection_id)
+    action = _action_in_plan(request, plan)
+    if action is None:
+        ref = request.POST.get("ref", "").strip()
+        error = (
+            f"{plan.name} has no action {ref}." if ref else "Enter the ref. of an action to link."
+        )
+        return _row_response(request, finding, plan, error=error)
+    try:
+        findings.finding_link(finding=finding, action=action, by=request.user)
+    except ValidationError as error:
+        return _row_response(request, finding, plan, error=" ".join(error.messages))
+    return _row_response(
+        request, finding, plan, saved=f"Finding {finding.ref} linked to {action.ref}."
+    )
+
+
+@login_required
+@require_POST
+def finding_unlink(request: HttpRequest, pk: int) -> HttpResponse:
+    finding = access.get_finding_for_pmo(request, pk)
+    plan = _plan_from(request)
+    if plan is None:
+        return redirect("finding_mapping", finding.inspection_id)
+    action = _action_in_plan(request, plan)
+    if action is None:
+        return _row_response(request, finding, plan, error="That action is not in this plan.")
+    findings.finding_unlink(finding=finding, action=action, by=request.user)
+    return _row_response(
+        request, finding, plan, saved=f"Finding {finding.ref} unlinked from {action.ref}."
+    )
+
+
+@login_required
+def finding_raise(request: HttpRequest, pk: int) -> HttpResponse:
+    """A new action from the finding: the form comes filled in; the PMO checks and saves."""
+    finding = access.get_finding_for_pmo(request, pk)
+    plan = _plan_from(request)
+    if plan is None:
+        messages.error(request, "Add a plan first: new actions go into a plan.")
+        return redirect("finding_mapping", finding.inspection_id)
+    form = ActionForm(
+        request.POST or None,
+        plan=plan,
+        initial=findings.raise_initial(finding=finding, plan=plan),
+    )
+    if request.method == "POST" and form.is_valid():
+        fields = form.service_kwargs()
+        also = fields.pop("findings", [])
+        try:
+            action = findings.finding_action_raise(
+                finding=finding, plan=plan, by=request.user, findings=also, **fields
+            )
+        except ValidationError as error:
+            for name, errors in getattr(error, "message_dict", {None: error.messages}).items():
+                form.add_error(name if name in form.fields else None, errors)
+        else:
+            messages.success(
+                request, f"Action {action.ref} raised in {plan.name} from finding {finding.ref}."
+            )
+            return redirect(_mapping_url(finding.inspection, plan, finding))
+    status = INVALID if form.is_bound and form.errors else 200
+    return render(
+        request,
+        "actions/findings/raise_action.html",
+        {"form": form, "finding": finding, "plan": plan, "inspection": finding.inspection},
+        status=status,
+    )

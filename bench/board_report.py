@@ -1,0 +1,670 @@
+"""The board highlight report for a 400-action and a 2,000-action plan, against WeasyPrint's floor.
+
+    make bench                                        # runs this after the other benchmarks
+    .venv/bin/python bench/board_report.py [-n 3]     # timed runs per measurement (3)
+    .venv/bin/python bench/board_report.py --sizes 400 --profile   # also cProfile the render
+    .venv/bin/python bench/board_report.py --charts   # also: each chart as SVG and as PNG
+
+Each plan has its own database, ``<bench database>_board400`` and ``_board2000``, generated on
+first use by ``bench/generate.py`` (the same generator and seed as the other benchmarks, at
+400 or 2,000 actions: a year of weekly updates and locked snapshots) and then given what the
+report also reads and the generator leaves out: each action's history (created at import,
+every status change with its update, closures signed off) and the closure requests with
+their sign-off decisions, some declined before they were approved. Stale data (a deadline
+has passed since) is generated again.
+
+Every measurement runs in a **fresh process**, as the PDF worker runs each job in a process
+replaced afterwards (``--max-tasks-per-child 1``): WeasyPrint keeps memory after a render.
+The runs alternate (report 400, floor 400, report 2,000, floor 2,000, then again), so that a
+busy machine slows them all alike. Each child reports:
+
+- **imports**: WeasyPrint and matplotlib, loaded on a job's first PDF (not in the totals);
+- **build**: ``board_report_document`` for the last complete month (the database reads and
+  the figures, as at the month's end);
+- **render**: ``render_board_pdf`` (the charts, the template, WeasyPrint's layout and PDF);
+- **peak RSS**: the child's peak resident set size (``ru_maxrss``), all of it;
+- the **floor**: WeasyPrint alone rendering the bare appendix table of the same rows (the same
+  nine columns, minimal CSS, A4 landscape), after building the document untimed.
+
+Targets (the issue): 400 actions under 6 s (build + render); 2,000 actions within 1.5x the
+floor (build + render of the report over the floor's render). Printed PASS or MISS; results
+are also written to ``bench/results/board_report.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+SIZES = (400, 2000)
+TARGET_400_S = 6.0
+TARGET_FLOOR_RATIO = 1.5
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/improvement_bench"
+
+
+def database_url(size: int) -> str:
+    base = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
+    return f"{base}_board{size}"
+
+
+# In the child: Django on one size's database --------------------------------------------
+
+
+def _setup(size: int) -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ["BENCH_DATABASE_URL"] = database_url(size)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    import django
+
+    django.setup()
+
+
+def _configure_generator(size: int):
+    """bench/generate.py at ``size`` actions: the same generator, fewer findings and leads."""
+    from bench import generate
+
+    generate.ACTIONS = size
+    generate.LEADS = max(10, round(generate.LEADS * size / 2000))
+    generate.UNASSIGNED = max(1, round(generate.UNASSIGNED * size / 2000))
+    generate.PLAN_NAME = f"Bench: CQC improvement plan {size:,} actions"
+    return generate
+
+
+def _report_month():
+    """The last complete month: its report is as at its end, with every update in."""
+    from django.utils import timezone
+
+    from reporting.board.content import add_months, month_start
+
+    return add_months(month_start(timezone.localdate()), -1)
+
+
+def prepare(size: int) -> dict:
+    """Generate the plan if missing or stale; add history and sign-offs if missing."""
+    generate = _configure_generator(size)
+    generate.prepare_database()
+    plan = generate.ensure()
+    added = _add_history_and_sign_offs(plan)
+    from actions.models import HistoryEntry
+    from evidence.models import SignOff
+
+    return {
+        "size": size,
+        "plan_id": plan.pk,
+        "actions": plan.actions.count(),
+        "history_entries": HistoryEntry.objects.filter(action__plan=plan).count(),
+        "sign_offs": SignOff.objects.filter(closure__action__plan=plan).count(),
+        "history_added_now": added,
+        "month": f"{_report_month():%Y-%m}",
+    }
+
+
+def _add_history_and_sign_offs(plan) -> bool:
+    """What the service layer would have recorded over the year, from the generated weeks.
+
+    Written with ``bulk_create``, as ``bench/generate.py`` writes the rest (generated
+    history: the services would refuse writes dated in locked weeks). Each week's status
+    is the locked snapshot's; a change of status is recorded at that week's update (an
+    ``update_saved`` entry with the action's status before and after); a change to Blue is
+    a closure requested ten days before and signed off by the PMO, one in six of them
+    declined once a month earlier.
+    """
+    import datetime as dt
+    import random
+    from collections import defaultdict
+
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+
+    from actions.models import HistoryEntry, PeriodSnapshot, PlanEvent, Status, WeeklyUpdate
+    from evidence.models import ClosureRequest, SignOff
+
+    if HistoryEntry.objects.filter(action__plan=plan).exists():
+        return False
+    rng = random.Random(5)
+    pmo = get_user_model().objects.get(username="pmo")
+    label = {s.value: s.label for s in Status}
+    imported = (
+        PlanEvent.objects.filter(plan=plan, kind=PlanEvent.Kind.IMPORTED)
+        .values_list("at", flat=True)
+        .first()
+    )
+    periods = list(
+        plan.periods.filter(locked_at__isnull=False)
+        .order_by("deadline")
+        .values_list("id", "deadline")
+    )
+    held: dict[int, dict[int, str]] = defaultdict(dict)
+    for action_id, period_id, status in PeriodSnapshot.objects.filter(
+        period__plan=plan
+    ).values_list("action_id", "period_id", "action_status"):
+        held[action_id][period_id] = status
+    updates = {
+        (a, p): (at, text, author)
+        for a, p, at, text, author in WeeklyUpdate.objects.filter(period__plan=plan).values_list(
+            "action_id", "period_id", "submitted_at", "narrative", "author_id"
+        )
+    }
+    entries: list[HistoryEntry] = []
+    closures: list[tuple[ClosureRequest, SignOff]] = []
+    for action in plan.actions.order_by("id"):
+        version = 1
+        entries.append(
+            HistoryEntry(
+                action=action,
+                actor=pmo,
+                at=imported,
+                kind=HistoryEntry.Kind.CREATED,
+                version=version,
+                changes={},
+                note="Imported from the trust's spreadsheet.",
+            )
+        )
+        weeks = held.get(action.pk, {})
+        before = weeks.get(periods[0][0], Status.WHITE) if periods else Status.WHITE
+        for period_id, deadline in periods[1:]:
+            status = weeks.get(period_id, before)
+            if status == before:
+                continue
+            version += 1
+            if status == Status.BLUE:
+                decided = deadline - dt.timedelta(days=rng.randint(1, 5), hours=3)
+                lead = action.action_lead_id
+                if rng.random() < 1 / 6:
+                    declined = ClosureRequest(
+                        action=action,
+                        summary="Audit results attached; the new procedure is in place.",
+                        requested_by_id=lead,
+                        requested_at=decided - dt.timedelta(days=40),
+                        previous_status=before,
+                        state=ClosureRequest.State.DECLINED,
+                    )
+                    closures.append(
+                        (
+                            declined,
+                            SignOff(
+                                decision=SignOff.Decision.DECLINED,
+                                reason="The audit covers one ward only; show it trust-wide.",
+                                decided_by=pmo,
+                                decided_at=decided - dt.timedelta(days=30),
+                            ),
+                        )
+                    )
+                approved = ClosureRequest(
+                    action=action,
+                    summary="Completed: re-audit shows the standard is met and sustained.",
+                    requested_by_id=lead,
+                    requested_at=decided - dt.timedelta(days=10),
+                    previous_status=before,
+                    state=ClosureRequest.State.APPROVED,
+                )
+                closures.append(
+                    (
+                        approved,
+                        SignOff(
+                            decision=SignOff.Decision.APPROVED,
+                            decided_by=pmo,
+                            decided_at=decided,
+                        ),
+                    )
+                )
+                entries.append(
+                    HistoryEntry(
+                        action=action,
+                        actor=pmo,
+                        at=decided,
+                        kind=HistoryEntry.Kind.CLOSURE_APPROVED,
+                        version=version,
+                        changes={"action status": [label[before], label[status]]},
+                    )
+                )
+            else:
+                at, text, author = updates.get(
+                    (action.pk, period_id),
+                    (deadline - dt.timedelta(hours=2), "", action.action_lead_id),
+                )
+                entries.append(
+                    HistoryEntry(
+                        action=action,
+                        actor_id=author,
+                        at=at,
+                        kind=HistoryEntry.Kind.UPDATE_SAVED,
+                        version=version,
+                        changes={
+                            "status": ["", label[status]],
+                            "narrative": ["", text],
+                            "action status": [label[before], label[status]],
+                        },
+                    )
+                )
+            before = status
+    with transaction.atomic():
+        HistoryEntry.objects.bulk_create(entries, batch_size=5000)
+        ClosureRequest.objects.bulk_create([c for c, _s in closures], batch_size=5000)
+        for closure, sign_off in closures:
+            sign_off.closure = closure
+        SignOff.objects.bulk_create([s for _c, s in closures], batch_size=5000)
+    return True
+
+
+def _peak_rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def _rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _timed(step):
+    started, cpu = time.perf_counter(), time.process_time()
+    result = step()
+    return result, time.perf_counter() - started, time.process_time() - cpu
+
+
+FLOOR_CSS = """
+@page { size: A4 landscape; margin: 12mm; }
+html { font-family: "DejaVu Sans", sans-serif; font-size: 7pt; }
+table { width: 100%; border-collapse: collapse; }
+th, td { border: 0.5pt solid #aeb7bd; padding: 1mm; vertical-align: top; text-align: left; }
+"""
+FLOOR_COLUMNS = [
+    ("Ref.", "ref"),
+    ("Theme", "theme"),
+    ("Dept", "department"),
+    ("Must do / should do", "kind_label"),
+    ("Requirement and actions", "requirement"),
+    ("RAGB", "status_label"),
+    ("Exec lead", "exec_leads"),
+    ("Start date", "start_date"),
+    ("End date", "end_date"),
+]
+
+
+def floor_html(rows: list[dict]) -> str:
+    """The appendix's rows as a bare table: the least WeasyPrint can do with them."""
+    head = "".join(f"<th>{html.escape(title)}</th>" for title, _key in FLOOR_COLUMNS)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(row[key]))}</td>" for _t, key in FLOOR_COLUMNS)
+        for row in rows
+    )
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><style>{FLOOR_CSS}</style></head>"
+        f"<body><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></body></html>"
+    )
+
+
+def _pages(pdf: bytes) -> int | None:
+    """The page count, from poppler's pdfinfo (WeasyPrint compresses its page objects)."""
+    import shutil
+    import tempfile
+
+    if not shutil.which("pdfinfo"):
+        return None
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as file:
+        file.write(pdf)
+        file.flush()
+        info = subprocess.run(["pdfinfo", file.name], capture_output=True, text=True).stdout
+    for line in info.splitlines():
+        if line.startswith("Pages:"):
+            return int(line.split()[1])
+    return None
+
+
+def measure(kind: str, size: int, profile: bool) -> dict:
+    """One measurement in this (fresh) process: the report or the floor."""
+    from bench.generate import bench_plan
+    from reporting.board import pdf as board_pdf
+    from reporting.board.services import board_report_document
+
+    _configure_generator(size)
+    plan = bench_plan()
+    month = _report_month()
+    baseline = _rss_mb()
+    _none, imports_s, _cpu = _timed(_import_renderers)
+    document, build_s, build_cpu = _timed(lambda: board_report_document(plan=plan, month=month))
+    rows = document["appendix"]["rows"]
+    result = {
+        "kind": kind,
+        "size": size,
+        "rows": len(rows),
+        "month": f"{month:%Y-%m}",
+        "baseline_rss_mb": round(baseline, 1),
+        "imports_s": round(imports_s, 3),
+    }
+    if kind == "report":
+        if profile:
+            import cProfile
+            import io
+            import pstats
+
+            profiler = cProfile.Profile()
+            pdf, render_s, render_cpu = _timed(
+                lambda: profiler.runcall(board_pdf.render_board_pdf, document)
+            )
+            out = io.StringIO()
+            pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(40)
+            pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(25)
+            RESULTS.mkdir(parents=True, exist_ok=True)
+            (RESULTS / f"board_report_{size}.profile.txt").write_text(out.getvalue())
+        else:
+            pdf, render_s, render_cpu = _timed(lambda: board_pdf.render_board_pdf(document))
+        result |= {
+            "build_s": round(build_s, 3),
+            "build_cpu_s": round(build_cpu, 3),
+            "render_s": round(render_s, 3),
+            "render_cpu_s": round(render_cpu, 3),
+            "total_s": round(build_s + render_s, 3),
+            "total_cpu_s": round(build_cpu + render_cpu, 3),
+        }
+    else:
+        import weasyprint
+        from weasyprint.urls import URLFetcher
+
+        markup = floor_html(rows)
+        pdf, render_s, render_cpu = _timed(
+            lambda: weasyprint.HTML(
+                string=markup, url_fetcher=URLFetcher(allowed_protocols=())
+            ).write_pdf()
+        )
+        result |= {
+            "build_s": round(build_s, 3),
+            "render_s": round(render_s, 3),
+            "render_cpu_s": round(render_cpu, 3),
+            "total_s": round(render_s, 3),
+            "total_cpu_s": round(render_cpu, 3),
+        }
+    result |= {
+        "pages": _pages(pdf),
+        "pdf_bytes": len(pdf),
+        "peak_rss_mb": round(_peak_rss_mb(), 1),
+    }
+    return result
+
+
+def _import_renderers() -> None:
+    import matplotlib.figure  # noqa: F401
+    import weasyprint  # noqa: F401
+
+
+# Charts: SVG against PNG ------------------------------------------------------------------
+
+CHART_MONTHS = [f"{m} {y}" for y in (2025, 2026) for m in ("Jan", "Apr", "Jul", "Oct")]
+
+
+def measure_charts(repeats: int) -> list[dict]:
+    """Each chart type made as SVG and as PNG, and WeasyPrint laying out an A4 page of it."""
+    import weasyprint
+    from weasyprint.urls import URLFetcher
+
+    from reporting.board import charts
+
+    departments = [
+        "Emergency Department",
+        "Maternity",
+        "Surgery",
+        "Medicine",
+        "Children and Young People",
+        "Critical Care",
+        "Outpatients",
+        "Diagnostics and Imaging",
+        "End of Life Care",
+        "Mental Health Liaison",
+        "Estates and Facilities",
+        "Pharmacy",
+        "Corporate Nursing",
+        "Trust-wide",
+    ]
+    months = [f"{m} 2026" for m in "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()]
+    makers = {
+        "trajectory, 12 months": lambda fmt: charts.trajectory_chart(
+            title="Progress against trajectory",
+            months=months,
+            planned=[min(100.0, 2.0 + 8 * i) for i in range(12)],
+            actual=[min(100.0, 1.0 + 5.5 * i) for i in range(12)],
+            image_format=fmt,
+        ),
+        "status bars, 3 finding kinds": lambda fmt: charts.status_bar_chart(
+            title="Status by finding kind",
+            categories=["Regulatory", "Must do", "Should do"],
+            counts={
+                "Red": [2, 5, 9],
+                "Amber": [3, 19, 12],
+                "Green": [9, 60, 51],
+                "Blue": [4, 22, 19],
+                "White": [1, 10, 8],
+            },
+            image_format=fmt,
+        ),
+        "status bars, 14 departments": lambda fmt: charts.status_bar_chart(
+            title="Status by department",
+            categories=departments,
+            counts={
+                s: [(7 * i + 3 * j) % 31 + 1 for i in range(14)]
+                for j, s in enumerate(charts.STATUSES)
+            },
+            image_format=fmt,
+        ),
+    }
+    fetcher = URLFetcher(allowed_protocols=("data",))  # the PNG is a data: URL
+
+    def page(chart) -> str:
+        return (
+            "<style>@page { size: A4; margin: 15mm } svg, img { width: 100%; height: auto }"
+            f"</style><h1>{html.escape(chart.title)}</h1>{chart.image}"
+        )
+
+    weasyprint.HTML(string="<p>warm</p>").write_pdf()
+    results = []
+    for name, make in makers.items():
+        for fmt in ("svg", "png"):
+            make(fmt)  # warm matplotlib's caches
+        samples: dict[str, dict[str, list[float]]] = {
+            f: {"make": [], "weasy": []} for f in ("svg", "png")
+        }
+        sizes = {}
+        for _ in range(repeats):
+            for fmt in ("svg", "png"):  # alternating, so load affects both alike
+                chart, _w, make_cpu = _timed(lambda fmt=fmt, make=make: make(fmt))
+                markup = page(chart)
+                pdf, _w, weasy_cpu = _timed(
+                    lambda markup=markup: weasyprint.HTML(
+                        string=markup, url_fetcher=fetcher
+                    ).write_pdf()
+                )
+                samples[fmt]["make"].append(make_cpu)
+                samples[fmt]["weasy"].append(weasy_cpu)
+                sizes[fmt] = (len(chart.image), len(pdf))
+        for fmt in ("svg", "png"):
+            make_ms = statistics.median(samples[fmt]["make"]) * 1000
+            weasy_ms = statistics.median(samples[fmt]["weasy"]) * 1000
+            results.append(
+                {
+                    "chart": name,
+                    "format": fmt,
+                    "make_cpu_ms": round(make_ms, 1),
+                    "weasyprint_cpu_ms": round(weasy_ms, 1),
+                    "both_cpu_ms": round(make_ms + weasy_ms, 1),
+                    "markup_kib": round(sizes[fmt][0] / 1024, 1),
+                    "pdf_kib": round(sizes[fmt][1] / 1024, 1),
+                }
+            )
+    return results
+
+
+# In the parent: no Django, only fresh children -------------------------------------------
+
+
+def _child(*args: str) -> dict:
+    """Run this script in a new process; it prints one JSON object as its last line."""
+    done = subprocess.run(
+        [sys.executable, __file__, *args], capture_output=True, text=True, cwd=ROOT
+    )
+    if done.returncode != 0:
+        sys.stderr.write(done.stdout + done.stderr)
+        raise SystemExit(f"board_report.py {' '.join(args)} failed ({done.returncode})")
+    lines = done.stdout.strip().splitlines()
+    for line in lines[:-1]:
+        print(line)  # the generator's progress
+    return json.loads(lines[-1])
+
+
+def _median(runs: list[dict], key: str) -> float:
+    return round(statistics.median(r[key] for r in runs), 3)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("-n", type=int, default=3, help="runs per measurement (3)")
+    parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
+    parser.add_argument("--profile", action="store_true", help="cProfile each report's render")
+    parser.add_argument("--charts", action="store_true", help="also time SVG against PNG")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.child:  # in a fresh process: one step, its result as JSON on the last line
+        step, *rest = args.child
+        if step == "charts":  # no database: charts are drawn from numbers
+            sys.path.insert(0, str(ROOT))
+            print(json.dumps(measure_charts(int(rest[0]))))
+            return 0
+        size = int(rest[0])
+        _setup(size)
+        if step == "prepare":
+            print(json.dumps(prepare(size)))
+        else:
+            print(json.dumps(measure(step, size, profile=args.profile)))
+        return 0
+
+    datasets = []
+    for size in args.sizes:
+        print(f"Preparing the {size:,}-action plan ({database_url(size).rsplit('/', 1)[-1]})…")
+        datasets.append(_child("--child", "prepare", str(size)))
+    runs: list[dict] = []
+    for _ in range(args.n):
+        for size in args.sizes:
+            for kind in ("report", "floor"):
+                extra = ("--profile",) if args.profile and kind == "report" else ()
+                runs.append(_child(*extra, "--child", kind, str(size)))
+    chart_results = _child("--child", "charts", "7") if args.charts else []
+
+    load = os.getloadavg()[0]
+    summary = []
+    for size in args.sizes:
+        report = [r for r in runs if r["size"] == size and r["kind"] == "report"]
+        floor = [r for r in runs if r["size"] == size and r["kind"] == "floor"]
+        summary.append(
+            {
+                "size": size,
+                "rows": report[0]["rows"],
+                "pages": report[0]["pages"],
+                "floor_pages": floor[0]["pages"],
+                "imports_s": _median(report, "imports_s"),
+                "build_s": _median(report, "build_s"),
+                "render_s": _median(report, "render_s"),
+                "total_s": _median(report, "total_s"),
+                "total_cpu_s": _median(report, "total_cpu_s"),
+                "floor_s": _median(floor, "render_s"),
+                "floor_cpu_s": _median(floor, "render_cpu_s"),
+                "peak_rss_mb": max(r["peak_rss_mb"] for r in report),
+                "floor_peak_rss_mb": max(r["peak_rss_mb"] for r in floor),
+                "baseline_rss_mb": _median(report, "baseline_rss_mb"),
+                "pdf_kib": round(report[0]["pdf_bytes"] / 1024),
+            }
+        )
+
+    print(
+        f"\nBoard highlight report, month {runs[0]['month']}; medians of {args.n} runs, each in a "
+        "fresh process."
+    )
+    header = (
+        f"{'plan':>7} {'rows':>5} {'pages':>5} {'build s':>8} {'render s':>9} {'total s':>8} "
+        f"{'CPU s':>6} {'floor s':>8} {'x floor':>7} {'peak RSS MB':>11} {'floor RSS':>9}"
+    )
+    print(header)
+    print("-" * len(header))
+    for s in summary:
+        ratio = s["total_s"] / s["floor_s"] if s["floor_s"] else float("nan")
+        s["ratio_to_floor"] = round(ratio, 2)
+        s["render_ratio_to_floor"] = round(s["render_s"] / s["floor_s"], 2) if s["floor_s"] else 0
+        print(
+            f"{s['size']:>7,} {s['rows']:>5,} {s['pages'] or '-':>5} {s['build_s']:>8.2f} "
+            f"{s['render_s']:>9.2f} {s['total_s']:>8.2f} {s['total_cpu_s']:>6.2f} "
+            f"{s['floor_s']:>8.2f} {ratio:>6.2f}x {s['peak_rss_mb']:>11.0f} "
+            f"{s['floor_peak_rss_mb']:>9.0f}"
+        )
+    print(
+        f"Imports on a job's first PDF (WeasyPrint, matplotlib), not in the totals: "
+        f"{statistics.median(s['imports_s'] for s in summary):.2f} s. "
+        f"Load average {load:.1f} on {os.cpu_count()} CPUs."
+    )
+    checks = []
+    by_size = {s["size"]: s for s in summary}
+    if 400 in by_size:
+        value = by_size[400]["total_s"]
+        checks.append(
+            (f"400 actions under {TARGET_400_S:.0f} s", f"{value:.2f} s", value < TARGET_400_S)
+        )
+    if 2000 in by_size:
+        ratio = by_size[2000]["ratio_to_floor"]
+        checks.append(
+            (
+                f"2,000 actions within {TARGET_FLOOR_RATIO}x the floor",
+                f"{ratio:.2f}x",
+                ratio <= TARGET_FLOOR_RATIO,
+            )
+        )
+    for label, value, ok in checks:
+        print(f"  {'PASS' if ok else 'MISS'}  {label}: {value}")
+    if chart_results:
+        print(
+            "\nCharts: CPU ms to make each, and for WeasyPrint to lay out an A4 page of it "
+            "(medians of 7)."
+        )
+        print(
+            f"{'chart':<30} {'format':>6} {'make':>6} {'WeasyPrint':>10} {'both':>6} "
+            f"{'markup KiB':>10} {'PDF KiB':>8}"
+        )
+        for c in chart_results:
+            print(
+                f"{c['chart']:<30} {c['format']:>6} {c['make_cpu_ms']:>6.0f} "
+                f"{c['weasyprint_cpu_ms']:>10.0f} {c['both_cpu_ms']:>6.0f} "
+                f"{c['markup_kib']:>10.1f} {c['pdf_kib']:>8.1f}"
+            )
+    if args.profile:
+        names = ", ".join(f"board_report_{size}.profile.txt" for size in args.sizes)
+        print(f"\nProfiles of the render in {RESULTS}: {names}")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "board_report.json").write_text(
+        json.dumps(
+            {
+                "at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                "load_average": round(load, 2),
+                "cpus": os.cpu_count(),
+                "datasets": datasets,
+                "summary": summary,
+                "runs": runs,
+                "charts": chart_results,
+                "checks": [{"check": c, "value": v, "pass": ok} for c, v, ok in checks],
+            },
+            indent=2,
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The monthly board highlight report: its figures, charts and PDF."""

@@ -1,0 +1,72 @@
+"""The PMO's form for a board report: the month and the cover sheet. It only validates."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+
+from actions.models import KeyQuestion
+from actions.pmo_forms import PMOFormMixin
+
+from ..models import BoardReport
+from .content import add_months
+
+
+def month_choices(today: dt.date, count: int = 13) -> list[tuple[str, str]]:
+    """This month and the twelve before it, newest first."""
+    this_month = today.replace(day=1)
+    months = [add_months(this_month, -n) for n in range(count)]
+    return [(f"{m:%Y-%m}", f"{m:%B %Y}") for m in months]
+
+
+class BoardReportForm(PMOFormMixin, forms.ModelForm):
+    month = forms.ChoiceField(label="Month the report is for")
+    key_questions = forms.MultipleChoiceField(
+        label="Link to CQC key questions",
+        choices=KeyQuestion.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = BoardReport
+        fields = [
+            "meeting",
+            "paper_title",
+            "meeting_date",
+            "written_on",
+            "responsible_director",
+            "author",
+            "asked_to",
+            "key_questions",
+            "baf_risks",
+            "executive_summary",
+            "risks",
+            "next_steps",
+        ]
+        widgets = {
+            "meeting_date": forms.DateInput(attrs={"type": "date"}),
+            "written_on": forms.DateInput(attrs={"type": "date"}),
+            "asked_to": forms.RadioSelect,
+            "baf_risks": forms.Textarea(attrs={"rows": 3}),
+            "executive_summary": forms.Textarea(attrs={"rows": 6}),
+            "risks": forms.Textarea(attrs={"rows": 5}),
+            "next_steps": forms.Textarea(attrs={"rows": 4}),
+        }
+        help_texts = {
+            "baf_risks": "The board assurance framework risks the paper relates to.",
+            "executive_summary": "The words that need a person; the figures are added for you.",
+        }
+
+    def __init__(self, *args, today: dt.date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["month"].choices = month_choices(today)
+        self.order_fields(["month"])
+
+    def clean_month(self) -> dt.date:
+        return dt.datetime.strptime(self.cleaned_data["month"], "%Y-%m").date()
+
+    def cover(self) -> dict:
+        data = self.cleaned_data
+        return {name: data.get(name) for name in self.Meta.fields}

@@ -1,0 +1,272 @@
+"""The public document of a plan: the fields the PMO chose, people as role titles.
+
+``publication_document`` returns JSON-safe data; the publication stores it, and the public
+page and the PDF render only from it, so a later change to the plan never alters a
+snapshot. Every string in it has been through the redactor.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+
+from actions.models import (
+    STATUS_MEANING,
+    Action,
+    ExecRole,
+    FindingKind,
+    HistoryEntry,
+    Plan,
+    ReportingPeriod,
+    Status,
+    WeeklyUpdate,
+)
+from evidence.models import Evidence
+
+from .redact import Redactor, exec_label, lead_label, redactor_for_plan
+
+SCHEMA = 1
+
+# (key, label for the PMO's form, shown unless the PMO says otherwise)
+FIELDS: list[tuple[str, str, bool]] = [
+    ("kind", "Finding kind (Must do, Should do…)", True),
+    ("requirement", "Requirement and actions", True),
+    ("theme", "Theme", True),
+    ("department", "Department or core service", True),
+    ("key_question", "CQC key question", True),
+    ("findings", "The CQC findings each action answers", False),
+    ("action_lead", "Action lead, as a role title", True),
+    ("exec_lead", "Executive lead, as a role title", True),
+    ("status", "RAGB status", True),
+    ("dates", "Start and end dates", True),
+    ("latest_update", "Latest update: the lead's narrative (internal commentary)", False),
+    ("earlier_updates", "Earlier updates (internal commentary)", False),
+    ("evidence", "Evidence descriptions", False),
+    ("history", "History of changes to each action", False),
+]
+FIELD_KEYS = [key for key, _, _ in FIELDS]
+DEFAULT_FIELDS = [key for key, _, on in FIELDS if on]
+TABLE_STATUSES = [Status.RED, Status.AMBER, Status.GREEN, Status.BLUE, Status.WHITE]
+KIND_ORDER = {kind.value: n for n, kind in enumerate(FindingKind)}
+STATUS_LABELS = dict(Status.choices)
+# History entries that carry a lead's narrative: shown only with the updates themselves.
+UPDATE_KINDS = {HistoryEntry.Kind.UPDATE_SAVED, HistoryEntry.Kind.UPDATE_REPLACED}
+
+
+@dataclass
+class Draft:
+    """What the PMO set for the next publication (saved settings, or the defaults)."""
+
+    fields: list[str]
+    highlights: str
+    challenges: str
+    glossary: list[dict[str, str]]
+
+
+def _ref_key(ref: str) -> list[Any]:
+    """M2 before M10: numbers in a reference compare as numbers."""
+    return [int(p) if p.isdigit() else p.lower() for p in re.split(r"(\d+)", ref)]
+
+
+def _day(value: dt.date | None) -> str:
+    return date_format(value, "j M Y") if value else ""
+
+
+def digest_of(document: dict[str, Any]) -> str:
+    """SHA-256 of the document: the preview and the publication are compared by it."""
+    canonical = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _actions(plan: Plan, fields: set[str]) -> list[Action]:
+    queryset = plan.actions.select_related("action_lead").prefetch_related("exec_roles")
+    if fields & {"findings", "key_question"}:
+        queryset = queryset.prefetch_related("findings")
+    if fields & {"latest_update", "earlier_updates"}:
+        queryset = queryset.prefetch_related(
+            Prefetch(
+                "updates",
+                queryset=WeeklyUpdate.objects.only(
+                    "id", "action_id", "period_id", "status", "narrative"
+                ).newest_first(),
+            )
+        )
+    if "evidence" in fields:
+        queryset = queryset.prefetch_related(
+            Prefetch("evidence", queryset=Evidence.objects.current().order_by("added_at", "id"))
+        )
+    if "history" in fields:
+        queryset = queryset.prefetch_related(
+            Prefetch("history", queryset=HistoryEntry.objects.order_by("at", "id"))
+        )
+    return sorted(queryset, key=lambda a: (KIND_ORDER.get(a.kind, 99), _ref_key(a.ref), a.pk))
+
+
+def _period_labels(actions: list[Action], fields: set[str]) -> dict[int, str]:
+    """Each period's label, made once rather than once per update."""
+    if not fields & {"latest_update", "earlier_updates"}:
+        return {}
+    ids = {u.period_id for a in actions for u in a.updates.all()}
+    periods = ReportingPeriod.objects.filter(pk__in=ids).select_related("plan")
+    return {p.pk: p.label for p in periods}
+
+
+def _update(update: WeeklyUpdate, periods: dict[int, str]) -> dict[str, str]:
+    return {
+        "period": periods[update.period_id],
+        "status": update.status,
+        "status_label": STATUS_LABELS.get(update.status, update.status),
+        "narrative": update.narrative,
+    }
+
+
+def _action(
+    action: Action,
+    fields: set[str],
+    *,
+    titles: dict[int, str],
+    exec_holders: set[int],
+    tz: dt.tzinfo,
+    periods: dict[int, str],
+) -> dict[str, Any]:
+    row: dict[str, Any] = {"ref": action.ref}
+    if "kind" in fields:
+        row["kind"] = action.get_kind_display()
+    if "requirement" in fields:
+        row["requirement"] = action.requirement
+    if "theme" in fields:
+        row["theme"] = action.theme
+    if "department" in fields:
+        row["department"] = action.department
+    findings = list(action.findings.all()) if fields & {"findings", "key_question"} else []
+    if "key_question" in fields:
+        row["key_questions"] = sorted(
+            {f.get_key_question_display() for f in findings if f.key_question}
+        )
+    if "findings" in fields:
+        row["findings"] = [
+            {"ref": f.ref, "kind": f.get_kind_display(), "text": f.text} for f in findings
+        ]
+    if "action_lead" in fields:
+        lead = action.action_lead_id
+        if lead is None:
+            row["action_lead"] = "Not yet assigned"
+        elif lead in exec_holders:
+            row["action_lead"] = titles[lead]
+        else:
+            row["action_lead"] = lead_label([action.department.strip()])
+    if "exec_lead" in fields:
+        row["exec_leads"] = [exec_label(r.code, r.title) for r in action.exec_roles.all()]
+    if "status" in fields:
+        row["status"] = action.status
+        row["status_label"] = action.get_status_display()
+    if "dates" in fields:
+        row["start_date"] = _day(action.start_date)
+        row["end_date"] = _day(action.end_date)
+    if fields & {"latest_update", "earlier_updates"}:
+        updates = list(action.updates.all())
+        if "latest_update" in fields:
+            row["latest_update"] = _update(updates[0], periods) if updates else None
+        if "earlier_updates" in fields:
+            row["earlier_updates"] = [_update(u, periods) for u in updates[1:]]
+    if "evidence" in fields:
+        row["evidence"] = [
+            {
+                "kind": e.get_kind_display(),
+                "description": e.description,
+                "added": _day(timezone.localtime(e.added_at, tz).date()),
+                "by": titles.get(e.added_by_id, "") if e.added_by_id else "",
+            }
+            for e in action.evidence.all()
+        ]
+    if "history" in fields:
+        row["history"] = [
+            {
+                "at": _day(timezone.localtime(h.at, tz).date()),
+                "what": h.get_kind_display(),
+                "by": titles.get(h.actor_id, "") if h.actor_id else "",
+                "note": h.note,
+                "changes": [
+                    {"field": str(name), "before": str(pair[0]), "after": str(pair[1])}
+                    for name, pair in (h.changes or {}).items()
+                    if isinstance(pair, list | tuple) and len(pair) == 2
+                ],
+            }
+            for h in action.history.all()
+            if h.kind not in UPDATE_KINDS or fields & {"latest_update", "earlier_updates"}
+        ]
+    return row
+
+
+def _table(actions: list[Action]) -> dict[str, Any]:
+    """Counts by finding kind and RAGB status: the summary on page 1 (seed 002)."""
+    counts = Counter((a.kind, a.status) for a in actions)
+    rows = []
+    for kind in FindingKind:
+        numbers = [counts[(kind.value, s.value)] for s in TABLE_STATUSES]
+        if sum(numbers):
+            rows.append({"label": kind.label, "counts": numbers, "total": sum(numbers)})
+    totals = [sum(r["counts"][i] for r in rows) for i in range(len(TABLE_STATUSES))]
+    return {
+        "headings": [
+            {"code": s.value, "label": s.label, "meaning": STATUS_MEANING[s]}
+            for s in TABLE_STATUSES
+        ],
+        "rows": rows,
+        "totals": totals,
+        "total": sum(totals),
+    }
+
+
+def publication_document(*, plan: Plan, draft: Draft) -> tuple[dict[str, Any], Redactor]:
+    """The redacted document for ``plan`` as ``draft`` sets it, and the redactor used."""
+    redactor, titles = redactor_for_plan(plan)
+    fields = [key for key in FIELD_KEYS if key in set(draft.fields)]
+    chosen = set(fields)
+    exec_holders = set(
+        ExecRole.objects.filter(holder__isnull=False).values_list("holder_id", flat=True)
+    )
+    actions = _actions(plan, chosen)
+    periods = _period_labels(actions, chosen)
+    document = {
+        "schema": SCHEMA,
+        "plan": {"name": plan.name, "trust": plan.trust},
+        "fields": fields,
+        "summary": {"highlights": draft.highlights.strip(), "challenges": draft.challenges.strip()},
+        "table": _table(actions),
+        "actions": [
+            _action(
+                a, chosen, titles=titles, exec_holders=exec_holders, tz=plan.tz, periods=periods
+            )
+            for a in actions
+        ],
+        "glossary": [
+            {"term": g["term"].strip(), "definition": g["definition"].strip()}
+            for g in draft.glossary
+        ],
+        "key": [
+            {"code": s.value, "label": s.label, "meaning": STATUS_MEANING[s]}
+            for s in TABLE_STATUSES
+        ],
+    }
+    return redactor.document(document), redactor
+
+
+def strings_of(value: Any) -> list[str]:
+    """Every string in a JSON-safe structure: what the final check reads."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in strings_of(v)]
+    if isinstance(value, list | tuple):
+        return [s for v in value for s in strings_of(v)]
+    return []
