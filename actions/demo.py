@@ -119,6 +119,7 @@ def demo_seed(*, history: bool = False, now: dt.datetime | None = None) -> Plan:
 
             history_write(plan=plan, users=users, plan_file=PLAN_FILE, now=now, assign=assign)
             plan.refresh_from_db()
+            _key_questions_record(plan)
             return plan
         services.plan_save(plan=plan)
         report = plan_import(
@@ -134,7 +135,29 @@ def demo_seed(*, history: bool = False, now: dt.datetime | None = None) -> Plan:
                 "The demo plan did not import: " + "; ".join(map(str, report.errors))
             )
         assign(now)
+        _key_questions_record(plan)
     return plan
+
+
+# The CQC key question each of the demo plan's themes answers, as the PMO would record it
+# on the inspection's findings (the paper's plan does not say; the board report groups by it).
+THEME_KEY_QUESTIONS = {
+    "Dementia / DoLS / AN": KeyQuestion.EFFECTIVE,
+    "Equality & Diversity": KeyQuestion.WELL_LED,
+    "Governance": KeyQuestion.WELL_LED,
+    "Risk": KeyQuestion.SAFE,
+    "Safety": KeyQuestion.SAFE,
+    "Training": KeyQuestion.SAFE,
+    "Other": KeyQuestion.RESPONSIVE,
+}
+
+
+def _key_questions_record(plan: Plan) -> None:
+    """Give the demo inspection's findings the key question of their action's theme."""
+    for action in plan.actions.prefetch_related("findings"):
+        question = THEME_KEY_QUESTIONS.get(action.theme)
+        if question:
+            action.findings.filter(key_question="").update(key_question=question)
 
 
 def demo_has_history(plan: Plan) -> bool:

@@ -290,12 +290,14 @@ def _sentence(series: dict[str, Any], index: int) -> str:
 def _trajectory(plan: Plan, month: dt.date, actions: list[ActionAsAt]) -> dict[str, Any]:
     """Per month up to the report's, cumulative: planned to be complete against signed off.
 
-    Months run from the first month an action was due to end (at most two years back) to
-    the report's month. An action completed counts from the month it turned Blue, which a
-    signed-off closure does; it stops counting if it is re-opened.
+    Months run from the plan's first month, or the first month an action was due to end if
+    that is earlier (at most two years back), to the report's month. An action completed
+    counts from the month it turned Blue, which a signed-off closure does; it stops
+    counting if it is re-opened.
     """
     ends_dates = [a.end_date for a in actions if a.end_date is not None]
-    first = min([month_start(min(ends_dates)), month] if ends_dates else [month])
+    starts = [month, month_start(plan.cycle_starts_on)]
+    first = min([month_start(min(ends_dates)), *starts] if ends_dates else starts)
     first = max(first, add_months(month, -(MAX_TRAJECTORY_MONTHS - 1)))
     months = []
     current = first

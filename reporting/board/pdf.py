@@ -11,6 +11,7 @@ from typing import Any
 
 from django.template.loader import render_to_string
 
+from ..pdf import fewer_collections
 from .presenter import present_board
 
 # WeasyPrint logs every page it lays out at INFO; a long appendix would flood the log.
@@ -30,7 +31,8 @@ def render_board_pdf(document: dict[str, Any]) -> bytes:
     html = render_board_html(document)
     # Self-contained: no font, image or stylesheet is fetched from anywhere.
     no_fetching = URLFetcher(allowed_protocols=())
-    return weasyprint.HTML(string=html, url_fetcher=no_fetching).write_pdf()
+    with fewer_collections():
+        return weasyprint.HTML(string=html, url_fetcher=no_fetching).write_pdf()
 
 
 def pdf_filename(document: dict[str, Any]) -> str:

@@ -11,6 +11,8 @@ from typing import Any
 
 from django.template.loader import render_to_string
 
+from ..pdf import fewer_collections
+
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
@@ -26,9 +28,9 @@ def render_pdf(document: dict[str, Any], *, meta: dict[str, Any]) -> bytes:
     from weasyprint.urls import URLFetcher
 
     no_fetching = URLFetcher(allowed_protocols=())
-    return weasyprint.HTML(
-        string=render_html(document, meta=meta), url_fetcher=no_fetching
-    ).write_pdf()
+    html = render_html(document, meta=meta)
+    with fewer_collections():
+        return weasyprint.HTML(string=html, url_fetcher=no_fetching).write_pdf()
 
 
 def pdf_filename(slug: str, number: int, published_on: str) -> str:

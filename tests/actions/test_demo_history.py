@@ -181,6 +181,10 @@ def test_last_months_board_report_reads_a_living_plan(plan):
     assert total["expected"] > 0 and 0 < total["missing"] < total["on_time"]
     assert document["assurance"]["total"]["approved"] == 2
     assert document["assurance"]["total"]["declined"] == 1
+    # The trajectory runs from the plan's first month, July, when it was loaded.
+    assert document["trajectory"]["months"][0] == "Jul 2026"
+    by_question = {row["label"]: row["total"] for row in document["by_key_question"]["rows"]}
+    assert by_question == {"Safe": 15, "Effective": 3, "Responsive": 2, "Well-led": 13}
 
 
 def test_seeding_again_adds_nothing(plan):

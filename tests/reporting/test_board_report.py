@@ -203,6 +203,17 @@ def test_a_month_with_no_completions_reads_as_the_month_before(plan, five_action
     assert february["status_by_kind"]["rows"][0]["counts"] == [0, 0, 2, 1, 0]
 
 
+def test_the_trajectory_starts_at_the_plans_first_month_before_anything_is_due(plan, five_actions):
+    """A plan started in November 2025 shows its months before the first end date at 0%."""
+    type(plan).objects.filter(pk=plan.pk).update(cycle_starts_on=dt.date(2025, 11, 12))
+    plan.refresh_from_db()
+    with travel(london(2026, 4, 2, 9)):
+        trajectory = board_report_document(plan=plan, month=MAR)["trajectory"]
+    assert trajectory["months"] == ["Nov 2025", "Dec 2025", "Jan 2026", "Feb 2026", "Mar 2026"]
+    assert trajectory["overall"]["planned"] == [0, 0, 1, 2, 4]
+    assert trajectory["overall"]["actual"] == [0, 0, 1, 1, 2]
+
+
 def test_a_reopened_action_stops_counting_as_complete(plan, five_actions, people):
     evidence_services.action_reopen(
         action=five_actions["A1"], by=people["pmo"], reason="Audit failed.", now=london(2026, 3, 20)
