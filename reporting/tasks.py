@@ -7,13 +7,17 @@ from . import services
 
 @shared_task
 def sweep() -> dict:
-    """Build drafts after locks, issue overdue reports, send due reminders (every plan)."""
+    """Build drafts after locks, issue overdue reports, send due reminders (every plan),
+    and queue again any public PDF lost on the way."""
+    from .publication.services import publications_pdf_requeue
+
     result = services.reports_sweep()
     return {
         "built": [r.pk for r in result.built],
         "issued": [r.pk for r in result.issued],
         "reminders": result.reminders,
         "emails_retried": result.emails_retried,
+        "publication_pdfs_requeued": publications_pdf_requeue(),
     }
 
 

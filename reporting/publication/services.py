@@ -269,6 +269,30 @@ def publication_pdf_render(*, publication_id: int) -> bool:
         return Publication.objects.store_pdf(pk=publication.pk, pdf=pdf)
 
 
+# A PDF still missing this long after publishing was lost (a worker killed, a failed
+# render): the sweep queues it again, every few minutes, for a day at most.
+PDF_REQUEUE_AFTER = dt.timedelta(minutes=10)
+PDF_REQUEUE_FOR = dt.timedelta(days=1)
+
+
+def publications_pdf_requeue(*, now: dt.datetime | None = None) -> list[int]:
+    """Queue again the PDFs of publications still without one; their ids."""
+    now = _now(now)
+    ids = list(
+        Publication.objects.filter(
+            pdf__isnull=True,
+            withdrawal__isnull=True,
+            published_at__lte=now - PDF_REQUEUE_AFTER,
+            published_at__gte=now - PDF_REQUEUE_FOR,
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for pk in ids:
+        tasks.render_pdf_publication.delay(pk)
+    return ids
+
+
 def publication_withdraw(
     *,
     publication: Publication,

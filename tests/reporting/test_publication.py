@@ -566,6 +566,36 @@ def test_the_page_works_at_once_and_the_pdf_address_says_wait_until_it_is_made(
     )
 
 
+def test_a_pdf_lost_on_the_way_is_made_by_the_next_sweep(plan, pmo, actions):
+    """A worker killed before it stored the PDF: the sweep queues it again, once it is late."""
+    save_settings(plan, pmo)
+    with travel(PUBLISHED_AT), TestCase.captureOnCommitCallbacks(execute=False):
+        publication = services.publication_create(plan=plan, by=pmo, token=uuid.uuid4())
+    missing = Publication.objects.filter(pk=publication.pk, pdf__isnull=True)
+
+    with travel(PUBLISHED_AT + dt.timedelta(minutes=5)):
+        assert tasks.sweep()["publication_pdfs_requeued"] == []
+    assert missing.exists()
+
+    with travel(PUBLISHED_AT + dt.timedelta(minutes=11)):
+        assert tasks.sweep()["publication_pdfs_requeued"] == [publication.pk]
+    assert not missing.exists()
+    with travel(PUBLISHED_AT + dt.timedelta(minutes=13)):
+        assert tasks.sweep()["publication_pdfs_requeued"] == []
+
+
+def test_the_sweep_leaves_withdrawn_and_day_old_publications_without_a_pdf(plan, pmo, actions):
+    save_settings(plan, pmo)
+    with travel(PUBLISHED_AT), TestCase.captureOnCommitCallbacks(execute=False):
+        first = services.publication_create(plan=plan, by=pmo, token=uuid.uuid4())
+        second = services.publication_create(plan=plan, by=pmo, token=uuid.uuid4())
+        services.publication_withdraw(publication=first, by=pmo, reason="Wrong plan year.")
+
+    with travel(PUBLISHED_AT + dt.timedelta(days=1, minutes=1)):
+        assert tasks.sweep()["publication_pdfs_requeued"] == []
+    assert Publication.objects.filter(pk__in=[first.pk, second.pk], pdf__isnull=True).count() == 2
+
+
 def test_making_the_pdf_twice_stores_it_once(plan, pmo, actions):
     save_settings(plan, pmo)
     publication = publish(plan, pmo)
