@@ -481,7 +481,7 @@ def test_action_form_shows_leads_by_full_name_and_only_the_plan_inspection_findi
     page = response.content.decode()
     assert f'<option value="{lead.pk}">Jane Smith</option>' in page
     assert "M1 (Must do)" in page
-    assert "ZZ9" not in page
+    assert "ZZ9 (Must do)" not in page
 
 
 def test_editing_keeps_findings_from_an_earlier_inspection(client, pmo, plan, action, finding):
