@@ -8,17 +8,13 @@ inspections, the mapping summary) follow them.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import openpyxl
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -26,7 +22,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from . import services
-from .importer import ImportFileError, KindWidget, RowError
+from .importer import ImportFileError, ImportTally, KindWidget, RowError, read_cells
 from .models import (
     Action,
     Finding,
@@ -317,36 +313,6 @@ class FindingTable:
         return found
 
 
-def _cells(data: bytes, filename: str) -> list[list[Any]]:
-    suffix = Path(filename).suffix.lower()
-    if suffix == ".csv":
-        for encoding in ("utf-8-sig", "cp1252"):
-            try:
-                text = data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:  # pragma: no cover - cp1252 decodes almost anything
-            raise ImportFileError("The CSV file's text encoding is not readable; save it as UTF-8.")
-        if "\x00" in text:
-            raise ImportFileError(
-                "This is not a CSV text file. Upload the findings as .xlsx or .csv."
-            )
-        return [list(r) for r in csv.reader(io.StringIO(text))]
-    if suffix == ".xlsx":
-        try:
-            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as error:  # openpyxl raises many kinds for a bad file
-            raise ImportFileError(
-                "This file is not a readable Excel workbook (.xlsx). "
-                "Open it in Excel and save it again as .xlsx, or save it as .csv."
-            ) from error
-        return [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
-    raise ImportFileError(
-        f"“{filename}” is not a spreadsheet we can read. Upload the findings as .xlsx or .csv."
-    )
-
-
 def findings_table_read(
     data: bytes, filename: str, *, known_headers: Iterable[str] = (), header_line: int = 0
 ) -> FindingTable:
@@ -356,7 +322,7 @@ def findings_table_read(
     that, the first row with two or more filled cells (a title row above has one). A
     ``header_line`` found before is used as it is, so later steps read the same columns.
     """
-    cells = [[cell_text(c) for c in row] for row in _cells(data, filename)]
+    cells = [[cell_text(c) for c in row] for row in read_cells(data, filename, what="the findings")]
     top = cells[:MAX_HEADER_SEARCH_ROWS]
     wanted = {norm(h) for h in known_headers if h}
     index = None
@@ -485,32 +451,8 @@ class FindingRow:
 
 
 @dataclass
-class FindingImportReport:
+class FindingImportReport(ImportTally):
     rows: list[FindingRow] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
-    dry_run: bool = True
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def count(self, outcome: str) -> int:
-        return sum(1 for r in self.rows if r.outcome == outcome)
-
-    @property
-    def created(self) -> int:
-        return self.count("new")
-
-    @property
-    def updated(self) -> int:
-        return self.count("update")
-
-    @property
-    def unchanged(self) -> int:
-        return self.count("skip")
-
-    def summary(self) -> str:
-        return f"{self.created} new, {self.updated} changed, {self.unchanged} unchanged"
 
 
 def _row_values(

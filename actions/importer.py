@@ -118,12 +118,12 @@ class RowOutcome:
 
 
 @dataclass
-class ImportReport:
-    rows: list[RowOutcome] = field(default_factory=list)
+class ImportTally:
+    """What an import did or would do, row by row: the plan's and the findings' alike."""
+
+    rows: list = field(default_factory=list)  # each with an ``outcome``: new, update, skip
     errors: list[RowError] = field(default_factory=list)
-    new_exec_roles: list[str] = field(default_factory=list)
     dry_run: bool = True
-    header_line: int = 0
 
     @property
     def ok(self) -> bool:
@@ -145,7 +145,17 @@ class ImportReport:
         return self.count("skip")
 
     def summary(self) -> str:
-        return f"{self.created} new, {self.updated} changed, {self.unchanged} unchanged" + (
+        return f"{self.created} new, {self.updated} changed, {self.unchanged} unchanged"
+
+
+@dataclass
+class ImportReport(ImportTally):
+    rows: list[RowOutcome] = field(default_factory=list)
+    new_exec_roles: list[str] = field(default_factory=list)
+    header_line: int = 0
+
+    def summary(self) -> str:
+        return super().summary() + (
             f"; new exec roles: {', '.join(self.new_exec_roles)}" if self.new_exec_roles else ""
         )
 
@@ -153,7 +163,8 @@ class ImportReport:
 # Reading the file ----------------------------------------------------------------------
 
 
-def _read_cells(data: bytes, filename: str) -> list[list[Any]]:
+def read_cells(data: bytes, filename: str, *, what: str = "the plan") -> list[list[Any]]:
+    """The cells of a .csv or .xlsx file (its first sheet); ``what`` names it in errors."""
     suffix = Path(filename).suffix.lower()
     if suffix == ".csv":
         for encoding in ("utf-8-sig", "cp1252"):
@@ -165,7 +176,7 @@ def _read_cells(data: bytes, filename: str) -> list[list[Any]]:
         else:  # pragma: no cover - cp1252 decodes almost anything
             raise ImportFileError("The CSV file's text encoding is not readable; save it as UTF-8.")
         if "\x00" in text:
-            raise ImportFileError("This is not a CSV text file. Upload the plan as .xlsx or .csv.")
+            raise ImportFileError(f"This is not a CSV text file. Upload {what} as .xlsx or .csv.")
         return [[_unguard(c) for c in r] for r in csv.reader(io.StringIO(text))]
     if suffix == ".xlsx":
         try:
@@ -178,7 +189,7 @@ def _read_cells(data: bytes, filename: str) -> list[list[Any]]:
         sheet = book.worksheets[0]
         return [list(r) for r in sheet.iter_rows(values_only=True)]
     raise ImportFileError(
-        f"“{filename}” is not a spreadsheet we can read. Upload the plan as .xlsx or .csv."
+        f"“{filename}” is not a spreadsheet we can read. Upload {what} as .xlsx or .csv."
     )
 
 
@@ -197,7 +208,7 @@ def _is_blank(row: list[Any]) -> bool:
 
 def read_plan_table(data: bytes, filename: str) -> tuple[int, dict[str, str], list[tuple]]:
     """Find the header row and return (header line, {field: header as written}, rows)."""
-    cells = _read_cells(data, filename)
+    cells = read_cells(data, filename)
     for index, row in enumerate(cells[:MAX_HEADER_SEARCH_ROWS]):
         found = {}
         for col, value in enumerate(row):
