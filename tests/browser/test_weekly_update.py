@@ -46,6 +46,8 @@ def card(page: Page, ref: str):
 def open_my_actions(page: Page) -> None:
     page.get_by_role("link", name="My actions", exact=True).click()
     expect(page.get_by_role("heading", level=1, name="My actions")).to_be_visible()
+    # The heading can show before the deferred scripts (htmx) have run: wait for "load".
+    page.wait_for_load_state("load")
 
 
 def open_plan(page: Page, plan) -> None:
