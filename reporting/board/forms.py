@@ -10,7 +10,7 @@ from actions.models import KeyQuestion
 from actions.pmo_forms import PMOFormMixin
 
 from ..models import BoardReport
-from .content import add_months
+from .content import COVER_FIELDS, add_months
 
 
 def month_choices(today: dt.date, count: int = 13) -> list[tuple[str, str]]:
@@ -31,20 +31,7 @@ class BoardReportForm(PMOFormMixin, forms.ModelForm):
 
     class Meta:
         model = BoardReport
-        fields = [
-            "meeting",
-            "paper_title",
-            "meeting_date",
-            "written_on",
-            "responsible_director",
-            "author",
-            "asked_to",
-            "key_questions",
-            "baf_risks",
-            "executive_summary",
-            "risks",
-            "next_steps",
-        ]
+        fields = list(COVER_FIELDS)
         widgets = {
             "meeting_date": forms.DateInput(attrs={"type": "date"}),
             "written_on": forms.DateInput(attrs={"type": "date"}),
