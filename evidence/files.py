@@ -1,20 +1,24 @@
 """What evidence files we accept: checked by name, by content and by size.
 
 A file is accepted only if its extension is one we allow *and* its bytes are that kind of
-file: a program renamed ``.pdf`` or a web page renamed ``.png`` is refused. Nothing here
-writes anything; the service stores the file only after these checks pass.
+file: a program renamed ``.pdf`` or a web page renamed ``.png`` is refused. Office files
+that carry macros are refused, whatever their format: macros can run code when the file is
+opened. Nothing here writes anything; the service stores the file only after these checks
+pass.
 """
 
 from __future__ import annotations
 
 import email.parser
 import email.policy
+import struct
 import zipfile
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import IO
 
 import filetype
+import olefile
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -23,6 +27,11 @@ from django.template.defaultfilters import filesizeformat
 ALLOWED_MESSAGE = (
     "The file must be a PDF, a Word, Excel or PowerPoint document, an image (PNG, JPEG or "
     "GIF) or a saved email (.eml or .msg)."
+)
+
+MACROS_MESSAGE = (
+    "contains macros, which can carry viruses. Save it without macros (for example, as "
+    ".docx, .xlsx or .pptx) and upload it again."
 )
 
 OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
@@ -122,53 +131,128 @@ def check_upload(upload: UploadedFile) -> CheckedFile:
         )
     upload.seek(0)
     try:
-        content_ok = _content_matches(upload.file, kind, extension)
+        problem = _content_problem(upload.file, kind)
     finally:
         upload.seek(0)
-    if not content_ok:
+    if problem == "content":
         raise ValidationError(
             f"“{name}” is not a real {kind.label}: its content does not match its name. "
             f"{ALLOWED_MESSAGE}",
             code="content",
         )
+    if problem == "macros":
+        raise ValidationError(f"“{name}” {MACROS_MESSAGE}", code="macros")
+    if problem == "damaged":
+        raise ValidationError(
+            f"“{name}” cannot be read: it starts like a {kind.label} but the rest is damaged. "
+            "Open it, save it again and upload it again.",
+            code="damaged",
+        )
+    if problem == "password":
+        raise ValidationError(
+            f"“{name}” is protected with a password, so it cannot be checked for macros. "
+            "Remove the password, save it and upload it again.",
+            code="password",
+        )
     return CheckedFile(extension=extension, content_type=kind.content_type, size=upload.size)
 
 
-def _content_matches(f: IO[bytes], kind: FileKind, extension: str) -> bool:
+def _content_problem(f: IO[bytes], kind: FileKind) -> str | None:
+    """None if the file is what its name says and safe to keep; else what is wrong with it."""
     head = f.read(8192)
     if kind.check == "filetype":
         guessed = filetype.guess(head)
-        return guessed is not None and guessed.mime == kind.content_type
+        return None if guessed is not None and guessed.mime == kind.content_type else "content"
     if kind.check == "ole":
         if not head.startswith(OLE_MAGIC):
-            return False
+            return "content"
         f.seek(0)
-        body = f.read()
-        # Stream names sit in the compound file's directory, in UTF-16LE.
-        return any(mark.encode("utf-16-le") in body for mark in kind.marks)
+        return _ole_problem(f, kind)
     if kind.check == "ooxml":
         if not head.startswith(ZIP_MAGIC):
-            return False
+            return "content"
         f.seek(0)
-        return _ooxml_matches(f, kind.marks[0])
+        return _ooxml_problem(f, kind.marks[0])
     if kind.check == "eml":
         f.seek(0)
-        return _eml_matches(f.read())
-    return False  # pragma: no cover - every kind names a check
+        return None if _eml_matches(f.read()) else "content"
+    return "content"  # pragma: no cover - every kind names a check
 
 
-def _ooxml_matches(f: IO[bytes], folder: str) -> bool:
+# Where the legacy formats keep a VBA project: Word in "Macros", Excel 97 in
+# "_VBA_PROJECT_CUR", Excel 5 in "_VBA_PROJECT", each holding a "VBA" storage; at any depth,
+# so a workbook embedded in a document, or a document attached to an email, counts too.
+OLE_MACRO_STORAGES = {"macros", "_vba_project_cur", "_vba_project", "vba"}
+
+
+def _ole_problem(f: IO[bytes], kind: FileKind) -> str | None:
+    """Read the compound file's directory (and, for Excel and PowerPoint, the records that
+    say whether there are macros): a file olefile cannot read is refused as damaged."""
+    try:
+        with olefile.OleFileIO(f) as ole:
+            paths = ole.listdir(streams=True, storages=True)
+            if not any(ole.exists(mark) for mark in kind.marks):
+                return "content"
+            if any(part.lower() in OLE_MACRO_STORAGES for path in paths for part in path):
+                return "macros"
+            if kind.content_type == "application/vnd.ms-excel":
+                stream = next(mark for mark in kind.marks if ole.exists(mark))
+                return _biff_problem(ole.openstream(stream).read())
+            if kind.content_type == "application/vnd.ms-powerpoint":
+                document = ole.openstream(kind.marks[0]).read()
+                return "macros" if _ppt_has_vba(document) else None
+    except Exception:  # a hostile file can break a parser in any way
+        return "damaged"
+    return None
+
+
+def _biff_problem(workbook: bytes) -> str | None:
+    """Excel 4.0 macro sheets live in the workbook stream, not in a VBA storage: its first
+    part lists every sheet (BoundSheet8 records) before its first EOF record."""
+    pos = 0
+    while pos + 4 <= len(workbook):
+        record, length = struct.unpack_from("<HH", workbook, pos)
+        body = workbook[pos + 4 : pos + 4 + length]
+        if record == 0x002F:  # FilePass: encrypted, so the sheet list cannot be read
+            return "password"
+        if record == 0x0085 and len(body) >= 6 and body[5] == 0x01:  # a macro sheet
+            return "macros"
+        if record == 0x000A:  # EOF
+            break
+        pos += 4 + length
+    return None
+
+
+def _ppt_has_vba(document: bytes, start: int = 0, end: int | None = None, depth: int = 0) -> bool:
+    """PowerPoint keeps its VBA project compressed inside the document stream; a
+    VBAInfoContainer record (0x03FF) in the record tree says there is one."""
+    end = len(document) if end is None else end
+    pos = start
+    while pos + 8 <= end:
+        version, record, length = struct.unpack_from("<HHI", document, pos)
+        if record in (0x03FF, 0x0400):
+            return True
+        if version & 0x000F == 0x000F and depth < 16:  # a container: look inside
+            if _ppt_has_vba(document, pos + 8, min(pos + 8 + length, end), depth + 1):
+                return True
+        pos += 8 + length
+    return False
+
+
+def _ooxml_problem(f: IO[bytes], folder: str) -> str | None:
     """A real Office Open XML package: the content types part and the right folder."""
     try:
         with zipfile.ZipFile(f) as package:
             names = package.namelist()
     except (zipfile.BadZipFile, OSError, ValueError):
-        return False
+        return "content"
     if "[Content_Types].xml" not in names:
-        return False
+        return "content"
+    if not any(n.startswith(folder) for n in names):
+        return "content"
     if any(n.lower().endswith("vbaproject.bin") for n in names):
-        return False  # macros: a macro-enabled file renamed to look like a plain one
-    return any(n.startswith(folder) for n in names)
+        return "macros"  # a macro-enabled file (.docm, .xlsm) renamed to look like a plain one
+    return None
 
 
 EML_REQUIRED = ("from",)

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from evidence import services
-from evidence.files import ALLOWED_MESSAGE
+from evidence.files import ALLOWED_MESSAGE, MACROS_MESSAGE
 from evidence.models import Evidence
 
 from . import samples
@@ -66,7 +66,6 @@ REFUSED = [
     ("text renamed .eml", "mail.eml", samples.TEXT_NOT_EMAIL, "is not a real saved email"),
     ("an xlsx renamed .docx", "policy.docx", samples.XLSX, "is not a real Word document"),
     ("a plain zip renamed .xlsx", "audit.xlsx", samples.PLAIN_ZIP, "is not a real Excel"),
-    ("a macro file renamed .docx", "policy.docx", samples.DOCX_WITH_MACROS, "not a real Word"),
     ("a .doc that is a spreadsheet", "policy.doc", samples.XLS, "is not a real Word document"),
     ("a PDF renamed .doc", "policy.doc", samples.PDF, "is not a real Word document"),
     ("a program", "setup.exe", samples.MZ, "is not a type of file we accept"),
@@ -91,6 +90,84 @@ def test_impostors_are_refused_with_what_is_allowed_and_nothing_is_stored(
     assert message in text
     assert ALLOWED_MESSAGE in text
     assert not Evidence.objects.exists()
+    assert stored_files(evidence_root) == []
+
+
+WITH_MACROS = [
+    ("a Word 97 document with macros", "policy.doc", samples.DOC_WITH_MACROS),
+    ("an Excel 97 workbook with macros", "audit.xls", samples.XLS_WITH_MACROS),
+    ("an Excel 4.0 macro sheet", "audit.xls", samples.XLS_WITH_MACRO_SHEET),
+    ("a PowerPoint 97 presentation with macros", "slides.ppt", samples.PPT_WITH_MACROS),
+    ("a document embedding a workbook with macros", "policy.doc", samples.DOC_WITH_EMBEDDED_MACROS),
+    ("an email with a document with macros attached", "mail.msg", samples.MSG_WITH_MACROS_ATTACHED),
+    ("a macro-enabled Word file renamed .docx", "policy.docx", samples.DOCX_WITH_MACROS),
+]
+
+
+@pytest.mark.parametrize(("case", "name", "content"), WITH_MACROS, ids=[r[0] for r in WITH_MACROS])
+def test_office_files_with_macros_are_refused_and_nothing_is_stored(
+    action, lead, evidence_root, case, name, content
+):
+    with pytest.raises(ValidationError) as refused:
+        services.evidence_add(
+            action=action, by=lead, kind="file", file=upload(name, content), description="x"
+        )
+
+    assert refused.value.message_dict["file"] == [f"“{name}” {MACROS_MESSAGE}"]
+    assert MACROS_MESSAGE == (
+        "contains macros, which can carry viruses. Save it without macros (for example, as "
+        ".docx, .xlsx or .pptx) and upload it again."
+    )
+    assert not Evidence.objects.exists()
+    assert stored_files(evidence_root) == []
+
+
+def test_upload_page_refuses_a_legacy_document_with_macros(client, action, lead, evidence_root):
+    client.force_login(lead)
+
+    response = client.post(
+        reverse("evidence_add", args=[action.pk]),
+        {"kind": "file", "file": upload("audit.xls", samples.XLS_WITH_MACROS), "description": "x"},
+    )
+
+    assert response.status_code == 422
+    assert "“audit.xls” contains macros, which can carry viruses." in response.content.decode()
+    assert stored_files(evidence_root) == []
+
+
+def test_a_damaged_legacy_office_file_is_refused_with_what_to_do(action, lead, evidence_root):
+    with pytest.raises(ValidationError) as refused:
+        services.evidence_add(
+            action=action,
+            by=lead,
+            kind="file",
+            file=upload("policy.doc", samples.OLE_DAMAGED),
+            description="x",
+        )
+
+    assert refused.value.message_dict["file"] == [
+        "“policy.doc” cannot be read: it starts like a Word document but the rest is damaged. "
+        "Open it, save it again and upload it again."
+    ]
+    assert stored_files(evidence_root) == []
+
+
+def test_a_workbook_protected_with_a_password_is_refused_as_it_cannot_be_checked(
+    action, lead, evidence_root
+):
+    with pytest.raises(ValidationError) as refused:
+        services.evidence_add(
+            action=action,
+            by=lead,
+            kind="file",
+            file=upload("audit.xls", samples.XLS_WITH_PASSWORD),
+            description="x",
+        )
+
+    assert refused.value.message_dict["file"] == [
+        "“audit.xls” is protected with a password, so it cannot be checked for macros. "
+        "Remove the password, save it and upload it again."
+    ]
     assert stored_files(evidence_root) == []
 
 
