@@ -3,14 +3,15 @@
 A file is accepted only if its extension is one we allow *and* its bytes are that kind of
 file: a program renamed ``.pdf`` or a web page renamed ``.png`` is refused. Office files
 that carry macros are refused, whatever their format: macros can run code when the file is
-opened. Nothing here writes anything; the service stores the file only after these checks
-pass.
+opened. Last, if ClamAV is configured, the file is scanned (``evidence.virus_scan``).
+Nothing here writes anything; the service stores the file only after these checks pass.
 """
 
 from __future__ import annotations
 
 import email.parser
 import email.policy
+import logging
 import struct
 import zipfile
 from dataclasses import dataclass
@@ -24,6 +25,10 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 
+from . import virus_scan
+
+logger = logging.getLogger(__name__)
+
 ALLOWED_MESSAGE = (
     "The file must be a PDF, a Word, Excel or PowerPoint document, an image (PNG, JPEG or "
     "GIF) or a saved email (.eml or .msg)."
@@ -33,6 +38,8 @@ MACROS_MESSAGE = (
     "contains macros, which can carry viruses. Save it without macros (for example, as "
     ".docx, .xlsx or .pptx) and upload it again."
 )
+
+SCANNER_UNAVAILABLE_MESSAGE = "Files cannot be checked for viruses just now; try again later."
 
 OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 ZIP_MAGIC = b"PK\x03\x04"
@@ -154,7 +161,42 @@ def check_upload(upload: UploadedFile) -> CheckedFile:
             "Remove the password, save it and upload it again.",
             code="password",
         )
+    _scan_for_viruses(upload, name)
     return CheckedFile(extension=extension, content_type=kind.content_type, size=upload.size)
+
+
+def scanning_message() -> str:
+    """What the upload form says about virus scanning on this system."""
+    if virus_scan.is_enabled():
+        return "Files are scanned for viruses."
+    return (
+        "Files are not scanned for viruses on this system; "
+        "upload only files from people and systems you trust."
+    )
+
+
+def _scan_for_viruses(upload: UploadedFile, name: str) -> None:
+    """Refuse the file if ClamAV finds something in it, or cannot say (fail closed)."""
+    if not virus_scan.is_enabled():
+        return
+    try:
+        found = virus_scan.scan(
+            upload.chunks(virus_scan.CHUNK_BYTES),
+            url=settings.CLAMAV_URL,
+            timeout=settings.CLAMAV_TIMEOUT,
+        )
+    except virus_scan.ScannerUnavailable as error:
+        logger.error("Evidence file %r refused: the virus scanner gave no verdict: %s", name, error)
+        raise ValidationError(SCANNER_UNAVAILABLE_MESSAGE, code="scanner_unavailable") from error
+    finally:
+        upload.seek(0)
+    if found:
+        logger.warning("Evidence file %r refused: the virus scanner found %s", name, found)
+        raise ValidationError(
+            f"“{name}” was not uploaded: the virus scanner found {found} in it. "
+            "Do not open it; tell your IT service desk where it came from.",
+            code="virus",
+        )
 
 
 def _content_problem(f: IO[bytes], kind: FileKind) -> str | None:

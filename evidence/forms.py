@@ -39,7 +39,7 @@ class FileEvidenceForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["file"].help_text = (
             "PDF, Word, Excel, PowerPoint, PNG, JPEG, GIF or a saved email (.eml, .msg), "
-            f"up to {files.size_label(files.max_upload_bytes())}."
+            f"up to {files.size_label(files.max_upload_bytes())}. {files.scanning_message()}"
         )
 
     def service_kwargs(self) -> dict:

@@ -8,6 +8,7 @@ provider) stops the start with ImproperlyConfigured. deploy/env.example lists th
 
 import datetime as dt
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
@@ -383,3 +384,17 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # Evidence files: stored under generated names outside any public folder.
 EVIDENCE_ROOT = Path(env.str("EVIDENCE_ROOT", default=str(VAR_DIR / "evidence")))
 EVIDENCE_MAX_UPLOAD_BYTES = env.int("EVIDENCE_MAX_UPLOAD_BYTES", default=25 * 1024 * 1024)
+# Evidence files are scanned by ClamAV's daemon when this names it (tcp://clamav:3310 or
+# unix:///run/clamav/clamd.sock); empty, they are not, and the upload page says so. When
+# set, a file is refused if clamd finds something or cannot be reached (evidence.virus_scan).
+CLAMAV_URL = env.str("CLAMAV_URL", default="").strip()
+CLAMAV_TIMEOUT = env.float("CLAMAV_TIMEOUT", default=60.0)
+if CLAMAV_URL:
+    _clamav = urlsplit(CLAMAV_URL)
+    if not (
+        (_clamav.scheme == "tcp" and _clamav.hostname and _clamav.port)
+        or (_clamav.scheme == "unix" and _clamav.path and not _clamav.netloc)
+    ):
+        raise ImproperlyConfigured(
+            "CLAMAV_URL must be tcp://host:port or unix:///path/to/clamd.sock (or empty)."
+        )
