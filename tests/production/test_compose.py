@@ -16,7 +16,7 @@ import yaml
 from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
-SERVICES = {"db", "redis", "web", "worker", "pdf-worker", "beat"}
+SERVICES = {"db", "redis", "clamav", "web", "worker", "pdf-worker", "beat"}
 APP_SERVICES = {"web", "worker", "pdf-worker", "beat"}
 
 
@@ -69,6 +69,25 @@ def test_database_and_evidence_live_on_volumes(compose):
 def test_services_use_postgres_16_and_redis(compose):
     assert compose["services"]["db"]["image"] == "postgres:16"
     assert compose["services"]["redis"]["image"].startswith("redis:")
+
+
+def test_clamav_scans_uploads_for_the_web_service(compose):
+    """clamd keeps its signatures on a volume (freshclam updates them in the container);
+    the web service, which takes the uploads, names it in deploy/env.example."""
+    clamav = compose["services"]["clamav"]
+    assert clamav["image"].startswith("clamav/clamav:")
+    assert "clamav-signatures:/var/lib/clamav" in clamav["volumes"]
+    assert "clamav-signatures" in compose["volumes"]
+    # clamd answers PING, not just runs: the image's own clamdcheck.sh asks "localhost"
+    # with busybox nc, which fails where Docker gives containers IPv6 on loopback.
+    assert clamav["healthcheck"]["test"] == ["CMD", "clamdscan", "--ping", "1"]
+    # The first start downloads the signatures: allow it minutes before counting failures.
+    assert int(clamav["healthcheck"]["start_period"].rstrip("s")) >= 300
+    # Uploads are refused while clamd is down, so the site starts without waiting for it.
+    assert compose["services"]["web"]["depends_on"]["clamav"] == {"condition": "service_started"}
+    example = (ROOT / "deploy" / "env.example").read_text()
+    assert re.search(r"^CLAMAV_URL=tcp://clamav:3310$", example, re.M)
+    assert "`CLAMAV_URL`" in (ROOT / "README.md").read_text()
 
 
 def test_app_services_read_the_env_file_whose_example_is_committed(compose):
