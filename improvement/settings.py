@@ -388,7 +388,8 @@ EVIDENCE_MAX_UPLOAD_BYTES = env.int("EVIDENCE_MAX_UPLOAD_BYTES", default=25 * 10
 # unix:///run/clamav/clamd.sock); empty, they are not, and the upload page says so. When
 # set, a file is refused if clamd finds something or cannot be reached (evidence.virus_scan).
 CLAMAV_URL = env.str("CLAMAV_URL", default="").strip()
-CLAMAV_TIMEOUT = env.float("CLAMAV_TIMEOUT", default=60.0)
+# Per step (connect, send, verdict); under gunicorn's 60 s so a slow clamd gets a clear refusal.
+CLAMAV_TIMEOUT = env.float("CLAMAV_TIMEOUT", default=20.0)
 if CLAMAV_URL:
     _clamav = urlsplit(CLAMAV_URL)
     if not (
