@@ -12,6 +12,7 @@ from __future__ import annotations
 import email.parser
 import email.policy
 import logging
+import re
 import struct
 import zipfile
 from dataclasses import dataclass
@@ -265,20 +266,16 @@ def _biff_problem(workbook: bytes) -> str | None:
     return None
 
 
-def _ppt_has_vba(document: bytes, start: int = 0, end: int | None = None, depth: int = 0) -> bool:
-    """PowerPoint keeps its VBA project compressed inside the document stream; a
-    VBAInfoContainer record (0x03FF) in the record tree says there is one."""
-    end = len(document) if end is None else end
-    pos = start
-    while pos + 8 <= end:
-        version, record, length = struct.unpack_from("<HHI", document, pos)
-        if record in (0x03FF, 0x0400):
-            return True
-        if version & 0x000F == 0x000F and depth < 16:  # a container: look inside
-            if _ppt_has_vba(document, pos + 8, min(pos + 8 + length, end), depth + 1):
-                return True
-        pos += 8 + length
-    return False
+# PowerPoint keeps its VBA project compressed inside the document stream; a
+# VBAInfoContainer (0x03FF, always 20 bytes long) holding a VBAInfoAtom (0x0400, 12 bytes)
+# says there is one. PowerPoint finds its records by offsets, not in sequence, so the
+# stream is searched for the pair rather than walked record by record (a walk can be
+# thrown off by filler between records).
+PPT_VBA_INFO = re.compile(rb"\x0f\x00\xff\x03\x14\x00\x00\x00..\x00\x04\x0c\x00\x00\x00", re.S)
+
+
+def _ppt_has_vba(document: bytes) -> bool:
+    return PPT_VBA_INFO.search(document) is not None
 
 
 def _ooxml_problem(f: IO[bytes], folder: str) -> str | None:

@@ -31,7 +31,8 @@ def ole(streams: dict[str, bytes]) -> bytes:
 
     Keys are paths ("Macros/VBA/dir"); the storages on the way are made. olefile cannot
     write, so this does: header, FAT, directory, then each stream in its own sectors. A
-    stream shorter than 4096 bytes is padded to 4096 so that none needs the mini stream.
+    stream shorter than 4096 bytes is padded to 4096 so that none needs the mini stream;
+    no DIFAT sectors, so at most about 6 MB in all.
     """
     # The directory: entry 0 is the root; each storage's children hang off it as a chain
     # of right siblings, sorted as the format sorts names (by length, then upper case).
@@ -149,6 +150,15 @@ XLS_WITH_PASSWORD = ole({"Workbook": biff(0, encrypted=True)})
 PPT = ole({"PowerPoint Document": ppt_records(macros=False), "Current User": b"\x00" * 20})
 PPT_WITH_MACROS = ole(
     {"PowerPoint Document": ppt_records(macros=True), "Current User": b"\x00" * 20}
+)
+# PowerPoint finds its records by offsets: filler (here an atom whose length covers the
+# document) must not hide the macros from a reader that walks the records in order.
+_PPT_DOCUMENT = ppt_records(macros=True)
+PPT_WITH_MACROS_AFTER_FILLER = ole(
+    {
+        "PowerPoint Document": struct.pack("<HHI", 0, 0x0FF0, len(_PPT_DOCUMENT)) + _PPT_DOCUMENT,
+        "Current User": b"\x00" * 20,
+    }
 )
 MSG = ole(
     {"__properties_version1.0": b"\x00" * 32, "__substg1.0_0037001F": "Hello".encode("utf-16-le")}

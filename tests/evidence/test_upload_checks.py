@@ -98,6 +98,7 @@ WITH_MACROS = [
     ("an Excel 97 workbook with macros", "audit.xls", samples.XLS_WITH_MACROS),
     ("an Excel 4.0 macro sheet", "audit.xls", samples.XLS_WITH_MACRO_SHEET),
     ("a PowerPoint 97 presentation with macros", "slides.ppt", samples.PPT_WITH_MACROS),
+    ("macros behind filler", "slides.ppt", samples.PPT_WITH_MACROS_AFTER_FILLER),
     ("a document embedding a workbook with macros", "policy.doc", samples.DOC_WITH_EMBEDDED_MACROS),
     ("an email with a document with macros attached", "mail.msg", samples.MSG_WITH_MACROS_ATTACHED),
     ("a macro-enabled Word file renamed .docx", "policy.docx", samples.DOCX_WITH_MACROS),
