@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "actions",
     "evidence",
     "reporting",
+    "programme",
     "improvement",
     "axes",
     "csp",
