@@ -3,7 +3,7 @@
 # (deploy/entrypoint.sh web | worker | pdf-worker | beat). See docker-compose.yml.
 
 # Front-end packages (NHS.UK frontend, htmx) from package-lock.json.
-FROM node:20-bookworm-slim AS frontend
+FROM node:22-bookworm-slim AS frontend
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund --loglevel=error

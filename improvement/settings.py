@@ -15,6 +15,8 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from improvement.observability import init_error_reporting, logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("IMPROVEMENT_VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -64,9 +66,11 @@ INSTALLED_APPS = [
     "improvement",
     "axes",
     "csp",
+    "health_check",
 ]
 
 MIDDLEWARE = [
+    "improvement.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -233,6 +237,8 @@ STATICFILES_DIRS = [
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # The evidence folder (EVIDENCE_ROOT), named here for the health check.
+    "evidence": {"BACKEND": "evidence.storage.EvidenceStorage"},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -260,6 +266,9 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 # Email: console locally, SMTP when EMAIL_URL is set (smtp+tls://user:pass@host:587).
 _email = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(_email)
+# Every message goes through one backend that marks it as sent by a machine (RFC 3834).
+EMAIL_INNER_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_BACKEND = "improvement.mail.AutoSubmittedEmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="improvement-plan@localhost")
 
 # Celery: Redis when REDIS_URL is set, otherwise a file-system broker that needs no server.
@@ -328,12 +337,21 @@ BEAT_STALE_SECONDS = env.int(
     "BEAT_STALE_SECONDS", default=int(3 * env.float("LOCK_SWEEP_SECONDS", default=120.0)) + 60
 )
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-}
+# One JSON object per line (with the request id) for the trust's log collector; plain text
+# for a terminal. LOG_FORMAT=json|text; JSON unless DEBUG.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured("LOG_FORMAT must be json or text.")
+LOGGING = logging_config(level=env.str("LOG_LEVEL", default="INFO"), json=LOG_FORMAT == "json")
+
+# Error reports to Sentry or GlitchTip when SENTRY_DSN is set; nothing leaves otherwise.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    init_error_reporting(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+        release=env.str("RELEASE", default=""),
+    )
 
 # Security: production values unless DEBUG.
 SESSION_COOKIE_HTTPONLY = True
@@ -376,6 +394,8 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # The product's own settings.
+# The trust's monitoring reads /healthz/detail with this bearer token (off when empty).
+HEALTHZ_TOKEN = env.str("HEALTHZ_TOKEN", default="")
 PLAN_PAGE_SIZE = env.int("PLAN_PAGE_SIZE", default=50)
 # The plan page's table is cached until the plan changes (actions.selectors.plan_page_state);
 # this bounds only how long a renamed person keeps an old name there.

@@ -11,6 +11,7 @@ os.environ.setdefault("SECRET_KEY", "test-only-not-secret-" + "x7Qp2Lm9Rt4Vw8Yz3
 os.environ.setdefault("DEBUG", "0")
 # Plain http in tests (the test client, the browser tests' live server).
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+os.environ.setdefault("LOG_FORMAT", "text")
 os.environ.setdefault("IMPROVEMENT_VAR_DIR", tempfile.mkdtemp(prefix="improvement-test-"))
 
 from .settings import *  # noqa: E402,F403

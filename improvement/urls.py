@@ -5,7 +5,7 @@ from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import include, path, re_path
 
-from . import auth, oidc, views
+from . import auth, health, oidc, views
 
 
 def nhsuk_asset(request: HttpRequest, path: str) -> HttpResponse:
@@ -24,6 +24,7 @@ urlpatterns = [
     path("oidc/callback/", oidc.CallbackView.as_view(), name="oidc_authentication_callback"),
     path("healthz", views.healthz, name="healthz"),
     path("healthz/automation", views.healthz_automation, name="healthz_automation"),
+    path("healthz/detail", health.DetailView.as_view(), name="healthz_detail"),
     path("automation/", views.automation, name="automation"),
     path("admin/", admin.site.urls),
     re_path(r"^assets/(?P<path>.+)$", nhsuk_asset),

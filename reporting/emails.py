@@ -18,6 +18,7 @@ from actions.models import Action, ReportingPeriod
 
 from .pdf import pdf_filename
 from .presenter import present
+from .unsubscribe import unsubscribe_path
 
 
 def absolute(path: str) -> str:
@@ -101,12 +102,21 @@ def reminder_message(
         ],
         "my_actions_url": absolute(reverse("my_actions")),
     }
+    headers = {}
+    if not nudge:
+        unsubscribe = absolute(unsubscribe_path(plan_id=plan.pk, user_id=lead.pk))
+        context["unsubscribe_url"] = unsubscribe
+        headers = {
+            "List-Unsubscribe": f"<{unsubscribe}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        }
     message = EmailMultiAlternatives(
         subject=subject,
         body=render_to_string("reporting/email/reminder.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[lead.email],
         connection=connection,
+        headers=headers,
     )
     message.attach_alternative(
         render_to_string("reporting/email/reminder.html", context), "text/html"

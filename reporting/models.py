@@ -300,6 +300,27 @@ class Reminder(models.Model):
         return f"{self.get_kind_display()} to {self.lead} ({self.period})"
 
 
+class ReminderOptOut(models.Model):
+    """A lead who asked for no more scheduled reminder emails for one plan.
+
+    Set from the List-Unsubscribe link of a reminder (or its page), undone there too. The
+    PMO's nudges still reach them: a nudge is a person asking, not the schedule.
+    """
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="reminder_opt_outs")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["plan", "user"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "user"], name="reminder_opt_out_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} has no reminders for {self.plan}"
+
+
 # The monthly board highlight report ------------------------------------------------------
 
 

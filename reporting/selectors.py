@@ -18,7 +18,7 @@ from actions.models import (
 )
 
 from .content import ref_key
-from .models import Delivery, ExceptionReport, Reminder
+from .models import Delivery, ExceptionReport, Reminder, ReminderOptOut
 
 # Table 1 of the papers: columns worst first, ending with the complete; White last.
 TABLE_STATUSES = [Status.RED, Status.AMBER, Status.GREEN, Status.BLUE, Status.WHITE]
@@ -284,3 +284,8 @@ def distribution_suggestions(plan: Plan) -> list[tuple[Any, list[str]]]:
         if email and email not in listed:
             found.setdefault(email, (role.holder, []))[1].append(role.code)
     return sorted(found.values(), key=lambda pair: _person(pair[0]).lower())
+
+
+def reminders_opted_out(*, plan, user) -> bool:
+    """Whether this lead asked for no scheduled reminder emails for this plan."""
+    return ReminderOptOut.objects.filter(plan=plan, user=user).exists()

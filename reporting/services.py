@@ -33,6 +33,7 @@ from .models import (
     DistributionEntry,
     ExceptionReport,
     Reminder,
+    ReminderOptOut,
     ReminderSlot,
     ReportComment,
     ReportEmail,
@@ -642,12 +643,28 @@ def reminders_send_due(*, plan: Plan, now: dt.datetime | None = None) -> Reminde
     if slot_at is None:
         return ReminderRun()
     missing = selectors.leads_missing_updates(period)
+    opted_out = set(
+        ReminderOptOut.objects.filter(plan=plan, user_id__in=list(missing)).values_list(
+            "user_id", flat=True
+        )
+    )
+    missing = {lead: actions for lead, actions in missing.items() if lead not in opted_out}
     if not missing:
         return ReminderRun()
     claimed = _claim_reminders(
         period=period, kind=Reminder.Kind.SCHEDULED, slot_at=slot_at, missing=missing, now=now
     )
     return _send_reminders(period=period, claimed=claimed, missing=missing, nudge=False)
+
+
+def reminders_opt_out(*, plan: Plan, user: AbstractBaseUser, now: dt.datetime | None = None):
+    """No more scheduled reminder emails for this lead and plan (the unsubscribe link)."""
+    ReminderOptOut.objects.get_or_create(plan=plan, user=user, defaults={"at": _now(now)})
+
+
+def reminders_opt_in(*, plan: Plan, user: AbstractBaseUser) -> None:
+    """Scheduled reminders again (the same page's "Turn reminders back on")."""
+    ReminderOptOut.objects.filter(plan=plan, user=user).delete()
 
 
 def reminders_send(*, now: dt.datetime | None = None) -> ReminderRun:

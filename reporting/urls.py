@@ -52,6 +52,11 @@ urlpatterns = [
         name="distribution_entry_remove",
     ),
     path("plans/<int:pk>/report-settings/", views.report_settings, name="report_settings"),
+    path(
+        "reminders/unsubscribe/<str:token>/",
+        views.reminders_unsubscribe,
+        name="reminders_unsubscribe",
+    ),
     path("", include("reporting.board.urls")),
     path("", include("reporting.publication.urls")),
 ]

@@ -7,12 +7,15 @@ Every view starts with one access helper; each write is one service call.
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from actions import access as plan_access
@@ -31,6 +34,7 @@ from .forms import (
 from .models import ExceptionReport, ReportSettings
 from .pdf import pdf_filename, render_pdf
 from .presenter import present
+from .unsubscribe import read_token
 
 INVALID = 422
 
@@ -391,3 +395,25 @@ def report_settings(request: HttpRequest, pk: int) -> HttpResponse:
         {"plan": plan, "form": form, "slots": slots},
         status=INVALID if invalid else 200,
     )
+
+
+@csrf_exempt  # the signed address is the permission; mail clients' one-click POST has no token
+@never_cache
+def reminders_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """Stop (or restart) one lead's scheduled reminder emails for one plan, from the email."""
+    found = read_token(token)
+    user = plan = None
+    if found:
+        plan = Plan.objects.filter(pk=found[0]).first()
+        user = get_user_model().objects.filter(pk=found[1], is_active=True).first()
+    if plan is None or user is None:
+        context = {"invalid": True}
+        return render(request, "reporting/reminders_unsubscribe.html", context, status=404)
+    if request.method == "POST":
+        if request.POST.get("resume"):
+            services.reminders_opt_in(plan=plan, user=user)
+        else:  # the page's button, or RFC 8058's "List-Unsubscribe=One-Click"
+            services.reminders_opt_out(plan=plan, user=user)
+        return redirect("reminders_unsubscribe", token=token)
+    context = {"plan": plan, "opted_out": selectors.reminders_opted_out(plan=plan, user=user)}
+    return render(request, "reporting/reminders_unsubscribe.html", context)
