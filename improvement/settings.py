@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "actions",
     "evidence",
     "reporting",
+    "integrations",
     "improvement",
     "axes",
     "csp",
