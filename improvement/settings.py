@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "evidence",
     "reporting",
     "programme",
+    "integrations",
     "improvement",
     "axes",
     "csp",

@@ -28,5 +28,6 @@ urlpatterns = [
     path("automation/", views.automation, name="automation"),
     path("admin/", admin.site.urls),
     re_path(r"^assets/(?P<path>.+)$", nhsuk_asset),
+    path("", include("integrations.urls")),
     path("", include("actions.urls")),
 ]

@@ -1,0 +1,59 @@
+"""The calendar page (make, replace, revoke your address) and the feed itself."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from . import services
+from .calendar_feed import calendar_entries, calendar_ics
+from .models import CalendarFeed
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def calendar_settings(request: HttpRequest) -> HttpResponse:
+    """Anyone signed in: their own private calendar address."""
+    if request.method == "POST":
+        if request.POST.get("revoke"):
+            if services.calendar_feed_revoke(user=request.user):
+                messages.success(request, "Your calendar address no longer works.")
+            return redirect("calendar_settings")
+        token = services.calendar_feed_create(user=request.user)
+        # Shown once: only a hash is kept. The session carries it to the page after the redirect.
+        request.session["calendar_address"] = request.build_absolute_uri(
+            reverse("calendar_feed", args=[token])
+        )
+        return redirect("calendar_settings")
+    context = {
+        "active": CalendarFeed.objects.active().filter(user=request.user).first(),
+        "new_address": request.session.pop("calendar_address", None),
+    }
+    return render(request, "integrations/calendar.html", context)
+
+
+@require_GET
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The feed, for the calendar program: the secret address is the permission."""
+    feed = (
+        CalendarFeed.objects.active()
+        .filter(token_hash=services.token_hash(token), user__is_active=True)
+        .select_related("user")
+        .first()
+    )
+    if feed is None:
+        raise Http404("No such calendar.")
+    now = timezone.now()
+    body = calendar_ics(
+        calendar_entries(feed.user, now), name="Improvement plan deadlines", now=now
+    )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="improvement-plan.ics"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
