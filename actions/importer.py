@@ -13,12 +13,14 @@ import csv
 import datetime as dt
 import io
 import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import tablib
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
@@ -30,7 +32,6 @@ from . import services
 from .models import Action, ExecRole, Finding, FindingKind, HistoryEntry, Plan, PlanEvent, Status
 
 MAX_HEADER_SEARCH_ROWS = 20
-MAX_ROWS = 10_000
 # A cell starting with one of these is a formula to a spreadsheet; exports.py guards it
 # in a CSV with a leading apostrophe, which reading a CSV takes off again.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -164,7 +165,11 @@ class ImportReport(ImportTally):
 
 
 def read_cells(data: bytes, filename: str, *, what: str = "the plan") -> list[list[Any]]:
-    """The cells of a .csv or .xlsx file (its first sheet); ``what`` names it in errors."""
+    """The cells of a .csv or .xlsx file (its first sheet); ``what`` names it in errors.
+
+    Rows are streamed and kept only up to ``IMPORT_MAX_ROWS`` by ``IMPORT_MAX_COLUMNS``:
+    a file with anything past either is refused, whatever size its sheet claims to be.
+    """
     suffix = Path(filename).suffix.lower()
     if suffix == ".csv":
         for encoding in ("utf-8-sig", "cp1252"):
@@ -177,8 +182,9 @@ def read_cells(data: bytes, filename: str, *, what: str = "the plan") -> list[li
             raise ImportFileError("The CSV file's text encoding is not readable; save it as UTF-8.")
         if "\x00" in text:
             raise ImportFileError(f"This is not a CSV text file. Upload {what} as .xlsx or .csv.")
-        return [[_unguard(c) for c in r] for r in csv.reader(io.StringIO(text))]
+        return [[_unguard(c) for c in r] for r in _bounded(_csv_rows(text))]
     if suffix == ".xlsx":
+        _check_unpacked_size(data)
         try:
             book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except Exception as error:  # openpyxl raises many kinds for a bad file
@@ -186,11 +192,96 @@ def read_cells(data: bytes, filename: str, *, what: str = "the plan") -> list[li
                 "This file is not a readable Excel workbook (.xlsx). "
                 "Open it in Excel and save it again as .xlsx, or save it as .csv."
             ) from error
-        sheet = book.worksheets[0]
-        return [list(r) for r in sheet.iter_rows(values_only=True)]
+        try:
+            # Bounded by the caps, never by the sheet's own <dimension>, which may claim
+            # A1:XFD1048576. One column and a margin of rows past the caps are read so that
+            # a plan just over them is refused (see _bounded); further out is not read.
+            rows = book.worksheets[0].iter_rows(
+                max_row=settings.IMPORT_MAX_ROWS + XLSX_ROWS_CHECKED_PAST_CAP,
+                max_col=settings.IMPORT_MAX_COLUMNS + 1,
+                values_only=True,
+            )
+            return _bounded(rows)
+        except ImportFileError:
+            raise
+        except Exception as error:  # a sheet that breaks partway through
+            raise ImportFileError(
+                "This workbook's first sheet could not be read to the end. "
+                "Open it in Excel and save it again as .xlsx, or save it as .csv."
+            ) from error
+        finally:
+            book.close()
     raise ImportFileError(
         f"“{filename}” is not a spreadsheet we can read. Upload {what} as .xlsx or .csv."
     )
+
+
+# Rows read past the row cap of an .xlsx to find data that is over it; beyond these the
+# sheet is not read at all, so a far-away row costs nothing.
+XLSX_ROWS_CHECKED_PAST_CAP = 1_000
+
+
+def _check_unpacked_size(data: bytes) -> None:
+    """Refuse a workbook that unpacks to far more than any plan (a "zip bomb")."""
+    limit = settings.IMPORT_MAX_XLSX_UNPACKED_BYTES
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError):
+        return  # not a zip: openpyxl says it is not a readable workbook
+    if unpacked > limit:
+        raise ImportFileError(
+            f"This workbook unpacks to more than {limit // (1024 * 1024):,} MB, far more than "
+            "a plan needs. Copy just the plan's rows into a new workbook, or save it as .csv."
+        )
+
+
+def _csv_rows(text: str):
+    reader = csv.reader(io.StringIO(text))
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            if "field larger than field limit" in str(error):
+                raise ImportFileError(
+                    f"Row {reader.line_num} has a cell longer than "
+                    f"{csv.field_size_limit():,} characters, more than any plan or finding "
+                    "needs. Check the file is the right one, and shorten that cell."
+                ) from error
+            raise ImportFileError(
+                f"Row {reader.line_num} of the CSV file cannot be read ({error}). "
+                "Open it in Excel and save it again as CSV, or upload it as .xlsx."
+            ) from error
+        yield row
+
+
+def _bounded(rows) -> list[list[Any]]:
+    """Rows up to the last filled one, refused past the row and column caps."""
+    max_rows, max_columns = settings.IMPORT_MAX_ROWS, settings.IMPORT_MAX_COLUMNS
+    kept: list[list[Any]] = []
+    blanks = 0
+    for number, row in enumerate(rows, start=1):
+        if _is_blank(row):
+            blanks += 1
+            continue
+        if number > max_rows:
+            raise ImportFileError(
+                f"The file has more than {max_rows:,} rows, more than any plan needs. "
+                "Check it is the right file; if it is, delete the rows below the plan "
+                "(or split it) and upload it again."
+            )
+        if len(row) > max_columns and not _is_blank(row[max_columns:]):
+            raise ImportFileError(
+                f"The file has more than {max_columns:,} columns (row {number} has something "
+                f"in column {max_columns + 1:,} or beyond). Delete the columns to the right "
+                "of the plan and upload it again."
+            )
+        kept.extend([] for _ in range(blanks))
+        blanks = 0
+        kept.append(list(row[:max_columns]))
+    return kept
 
 
 def _unguard(cell: str) -> str:
@@ -231,8 +322,6 @@ def read_plan_table(data: bytes, filename: str) -> tuple[int, dict[str, str], li
                         {n: values[c] if c < len(values) else None for n, (c, _) in found.items()},
                     )
                 )
-            if len(rows) > MAX_ROWS:
-                raise ImportFileError(f"The file has more than {MAX_ROWS:,} rows.")
             return index + 1, {n: header for n, (_c, header) in found.items()}, rows
     raise ImportFileError(
         "No header row found in the first 20 rows. The plan needs columns such as "

@@ -383,3 +383,11 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # Evidence files: stored under generated names outside any public folder.
 EVIDENCE_ROOT = Path(env.str("EVIDENCE_ROOT", default=str(VAR_DIR / "evidence")))
 EVIDENCE_MAX_UPLOAD_BYTES = env.int("EVIDENCE_MAX_UPLOAD_BYTES", default=25 * 1024 * 1024)
+# Plan and findings imports read at most this much of a spreadsheet: a workbook can claim a
+# million rows by 16,384 columns in a few bytes, so the reader stops here, with an error.
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=5_000)
+IMPORT_MAX_COLUMNS = env.int("IMPORT_MAX_COLUMNS", default=100)
+# An .xlsx is a zip: refuse one that unpacks to more than this (a "zip bomb").
+IMPORT_MAX_XLSX_UNPACKED_BYTES = env.int(
+    "IMPORT_MAX_XLSX_UNPACKED_BYTES", default=50 * 1024 * 1024
+)
