@@ -388,6 +388,4 @@ EVIDENCE_MAX_UPLOAD_BYTES = env.int("EVIDENCE_MAX_UPLOAD_BYTES", default=25 * 10
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=5_000)
 IMPORT_MAX_COLUMNS = env.int("IMPORT_MAX_COLUMNS", default=100)
 # An .xlsx is a zip: refuse one that unpacks to more than this (a "zip bomb").
-IMPORT_MAX_XLSX_UNPACKED_BYTES = env.int(
-    "IMPORT_MAX_XLSX_UNPACKED_BYTES", default=50 * 1024 * 1024
-)
+IMPORT_MAX_XLSX_UNPACKED_BYTES = env.int("IMPORT_MAX_XLSX_UNPACKED_BYTES", default=50 * 1024 * 1024)
