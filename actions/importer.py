@@ -32,6 +32,11 @@ from . import services
 from .models import Action, ExecRole, Finding, FindingKind, HistoryEntry, Plan, PlanEvent, Status
 
 MAX_HEADER_SEARCH_ROWS = 20
+# The preview warns loudly when an import moves this many end dates earlier, or more than
+# this share of the actions the file matches: a plan's deadlines quietly pulled in.
+EARLIER_END_DATES_WARN_COUNT = 5
+EARLIER_END_DATES_WARN_SHARE = 0.10
+BLUE_ONLY_BY_SIGN_OFF = "an action becomes Blue only when its closure is signed off"
 # A cell starting with one of these is a formula to a spreadsheet; exports.py guards it
 # in a CSV with a leading apostrophe, which reading a CSV takes off again.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -119,6 +124,14 @@ class RowOutcome:
 
 
 @dataclass
+class EndDateMove:
+    line: int
+    ref: str
+    before: dt.date
+    after: dt.date
+
+
+@dataclass
 class ImportTally:
     """What an import did or would do, row by row: the plan's and the findings' alike."""
 
@@ -154,10 +167,30 @@ class ImportReport(ImportTally):
     rows: list[RowOutcome] = field(default_factory=list)
     new_exec_roles: list[str] = field(default_factory=list)
     header_line: int = 0
+    earlier_end_dates: list[EndDateMove] = field(default_factory=list)
+
+    @property
+    def matched(self) -> int:
+        """Rows that match an action already in the plan."""
+        return self.updated + self.unchanged
+
+    @property
+    def warn_earlier_end_dates(self) -> bool:
+        moved = len(self.earlier_end_dates)
+        return moved >= EARLIER_END_DATES_WARN_COUNT or (
+            moved > 0 and moved > EARLIER_END_DATES_WARN_SHARE * self.matched
+        )
 
     def summary(self) -> str:
-        return super().summary() + (
-            f"; new exec roles: {', '.join(self.new_exec_roles)}" if self.new_exec_roles else ""
+        return (
+            super().summary()
+            + (f"; new exec roles: {', '.join(self.new_exec_roles)}" if self.new_exec_roles else "")
+            + (
+                f"; {len(self.earlier_end_dates)} end date"
+                f"{'s' if len(self.earlier_end_dates) != 1 else ''} earlier"
+                if self.earlier_end_dates
+                else ""
+            )
         )
 
 
@@ -459,9 +492,17 @@ class PlanResource(resources.ModelResource):
         skip_diff = True
         clean_model_instances = True
 
-    def __init__(self, *, plan: Plan, by, report: ImportReport, lines: list[int], now):
+    def __init__(
+        self, *, plan: Plan, by, report: ImportReport, lines: list[int], now, filename: str
+    ):
         super().__init__()
         self.plan = plan
+        self.filename = filename
+        # Each action's status before this import: Blue may not be made or unmade by it.
+        self.statuses = dict(Action.objects.filter(plan=plan).values_list("pk", "status"))
+        # Only the first import into an empty plan (a legacy plan brought in) may bring
+        # actions in Blue: they were closed before the plan was imported.
+        self.first_import = not self.statuses
         self.by = by
         self.report = report
         self.lines = lines
@@ -526,10 +567,41 @@ class PlanResource(resources.ModelResource):
             errors["action_lead"] = [str(error)]
         extra["exec_roles"] = self._exec_roles(row)
         self.pending[id(instance)] = extra
+        if "status" in row and "status" not in errors:
+            refused = self._blue_refused(instance)
+            if refused:
+                errors["status"] = [refused]
         if errors:
             from django.core.exceptions import ValidationError
 
             raise ValidationError(errors)
+
+    def _blue_refused(self, instance: Action) -> str:
+        """Why this row may not make the action Blue or take it out of Blue, if it may not."""
+        before = self.statuses.get(instance.pk) if instance.pk else None
+        after = instance.status
+        if before is None:
+            if after == Status.BLUE and not self.first_import:
+                return (
+                    f"{instance.ref} is new: {BLUE_ONLY_BY_SIGN_OFF}. Import it with the status "
+                    "it has now (R, A, G or W) and request its closure from the action's page. "
+                    "(Only the first import into an empty plan brings actions in Blue, as "
+                    "closed before the plan was imported.)"
+                )
+            return ""
+        if before != Status.BLUE and after == Status.BLUE:
+            return (
+                f"{instance.ref} is {Status(before).label} in the plan: {BLUE_ONLY_BY_SIGN_OFF}. "
+                f"Write {before} in the file as the plan has it, and request closure from "
+                "the action's page."
+            )
+        if before == Status.BLUE and after != Status.BLUE:
+            return (
+                f"{instance.ref} is Blue (complete) in the plan: an import cannot change that, "
+                f"because {BLUE_ONLY_BY_SIGN_OFF}. To change it, re-open it from the action's "
+                "page (with a reason), then import the file again; or write B in the file."
+            )
+        return ""
 
     def skip_row(self, instance, original, row, import_validation_errors=None):
         if import_validation_errors or instance.pk is None:
@@ -571,11 +643,19 @@ class PlanResource(resources.ModelResource):
             values["action_lead"] = extra["action_lead"]
         if is_create:
             findings = self._findings_for(values)
+            closed = values.get("status") == Status.BLUE and self.first_import
             created = services.action_create(
                 plan=self.plan,
                 by=self.by,
                 exec_roles=extra.get("exec_roles") or [],
                 findings=findings,
+                closed_before_import=(
+                    f"Blue in {self.filename}, the plan's first import: closed before this "
+                    "plan was imported. No closure request, evidence or sign-off is recorded "
+                    "here."
+                    if closed
+                    else ""
+                ),
                 now=self.now,
                 **values,
             )
@@ -598,10 +678,14 @@ class PlanResource(resources.ModelResource):
                 base_version=None,
                 exec_roles=extra.get("exec_roles"),
                 history_kind=HistoryEntry.Kind.IMPORTED,
-                allow_blue=True,
                 now=self.now,
                 **values,
             )
+            end = values.get("end_date")
+            if current.end_date and end and end < current.end_date:
+                self.report.earlier_end_dates.append(
+                    EndDateMove(line=line, ref=current.ref, before=current.end_date, after=end)
+                )
             self.report.rows.append(
                 RowOutcome(line=line, ref=current.ref, outcome="update", changes=changes)
             )
@@ -677,7 +761,12 @@ def plan_import(
     lines = [line for line, _ in rows]
 
     with transaction.atomic():
-        resource = PlanResource(plan=plan, by=by, report=report, lines=lines, now=now)
+        # One import of a plan at a time: whether it is the plan's first import (which may
+        # bring Blue actions in) is decided under this lock.
+        list(Plan.objects.select_for_update().filter(pk=plan.pk).values_list("pk"))
+        resource = PlanResource(
+            plan=plan, by=by, report=report, lines=lines, now=now, filename=filename
+        )
         result = resource.import_data(
             dataset, dry_run=True, use_transactions=True, raise_errors=False
         )
@@ -701,11 +790,15 @@ def plan_import(
                 )
         report.rows.sort(key=lambda r: r.line)
         report.errors.sort(key=lambda e: e.line)
+        report.earlier_end_dates.sort(key=lambda m: m.line)
         if report.ok and not dry_run:
             # The preview ran inside import_data's own rolled-back transaction; apply for real.
             report.rows.clear()
             report.new_exec_roles.clear()
-            resource = PlanResource(plan=plan, by=by, report=report, lines=lines, now=now)
+            report.earlier_end_dates.clear()
+            resource = PlanResource(
+                plan=plan, by=by, report=report, lines=lines, now=now, filename=filename
+            )
             result = resource.import_data(
                 dataset,
                 dry_run=False,
