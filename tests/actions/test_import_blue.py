@@ -258,3 +258,15 @@ def test_an_action_lead_cannot_preview_an_import(client, plan, lead):
 
     assert response.status_code == 403
     assert not Action.objects.exists()
+
+
+def test_the_import_record_says_how_many_end_dates_moved_earlier(plan, pmo):
+    imported(plan, plan_csv(("T1", "G", "30/06/26"), ("T2", "G", "30/06/26")), by=pmo)
+
+    report = imported(plan, plan_csv(("T1", "G", "31/05/26"), ("T2", "G", "31/07/26")), by=pmo)
+
+    assert [(m.ref, m.before, m.after) for m in report.earlier_end_dates] == [
+        ("T1", dt.date(2026, 6, 30), dt.date(2026, 5, 31))
+    ]
+    event = PlanEvent.objects.filter(plan=plan, kind=PlanEvent.Kind.IMPORTED).first()
+    assert event.detail == "plan.csv: 0 new, 2 changed, 0 unchanged; 1 end date earlier"
