@@ -270,3 +270,13 @@ def test_the_import_record_says_how_many_end_dates_moved_earlier(plan, pmo):
     ]
     event = PlanEvent.objects.filter(plan=plan, kind=PlanEvent.Kind.IMPORTED).first()
     assert event.detail == "plan.csv: 0 new, 2 changed, 0 unchanged; 1 end date earlier"
+
+
+def test_a_blue_action_with_no_sign_off_or_import_record_says_so(client, plan, pmo):
+    action = ActionFactory(plan=plan, ref="T5", status=Status.BLUE)  # as an old import left it
+    client.force_login(pmo)
+
+    page = client.get(reverse("action", args=[action.pk])).content.decode()
+
+    assert "No sign-off is on record for this action." in page
+    assert "Closed before this plan was imported" not in page
