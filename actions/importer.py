@@ -5,6 +5,11 @@ headers such as "Ref.", "Must do / should do", "RAGB", "Exec lead"; dates as ``3
 ``30.09.19`` or real spreadsheet dates; two exec leads as ``DOps/MD`` or ``DOps DWOD``.
 django-import-export does the row loop, the diff and the rollback; each row is saved
 through ``actions.services`` so history and rules hold as for any other change.
+
+Blue is not the importer's to give: only the first import into an empty plan (a legacy
+plan brought in) may bring actions in Blue, recorded as closed before this plan was
+imported. Later, a row that would make an action Blue or take it out of Blue is an error.
+Files are read within ``IMPORT_MAX_ROWS`` by ``IMPORT_MAX_COLUMNS`` whatever they claim.
 """
 
 from __future__ import annotations
