@@ -5,6 +5,11 @@ headers such as "Ref.", "Must do / should do", "RAGB", "Exec lead"; dates as ``3
 ``30.09.19`` or real spreadsheet dates; two exec leads as ``DOps/MD`` or ``DOps DWOD``.
 django-import-export does the row loop, the diff and the rollback; each row is saved
 through ``actions.services`` so history and rules hold as for any other change.
+
+Blue is not the importer's to give: only the first import into an empty plan (a legacy
+plan brought in) may bring actions in Blue, recorded as closed before this plan was
+imported. Later, a row that would make an action Blue or take it out of Blue is an error.
+Files are read within ``IMPORT_MAX_ROWS`` by ``IMPORT_MAX_COLUMNS`` whatever they claim.
 """
 
 from __future__ import annotations
@@ -13,12 +18,14 @@ import csv
 import datetime as dt
 import io
 import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import tablib
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
@@ -30,7 +37,11 @@ from . import services
 from .models import Action, ExecRole, Finding, FindingKind, HistoryEntry, Plan, PlanEvent, Status
 
 MAX_HEADER_SEARCH_ROWS = 20
-MAX_ROWS = 10_000
+# The preview warns loudly when an import moves this many end dates earlier, or more than
+# this share of the actions the file matches: a plan's deadlines quietly pulled in.
+EARLIER_END_DATES_WARN_COUNT = 5
+EARLIER_END_DATES_WARN_SHARE = 0.10
+BLUE_ONLY_BY_SIGN_OFF = "an action becomes Blue only when its closure is signed off"
 # A cell starting with one of these is a formula to a spreadsheet; exports.py guards it
 # in a CSV with a leading apostrophe, which reading a CSV takes off again.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -118,6 +129,14 @@ class RowOutcome:
 
 
 @dataclass
+class EndDateMove:
+    line: int
+    ref: str
+    before: dt.date
+    after: dt.date
+
+
+@dataclass
 class ImportTally:
     """What an import did or would do, row by row: the plan's and the findings' alike."""
 
@@ -153,10 +172,30 @@ class ImportReport(ImportTally):
     rows: list[RowOutcome] = field(default_factory=list)
     new_exec_roles: list[str] = field(default_factory=list)
     header_line: int = 0
+    earlier_end_dates: list[EndDateMove] = field(default_factory=list)
+
+    @property
+    def matched(self) -> int:
+        """Rows that match an action already in the plan."""
+        return self.updated + self.unchanged
+
+    @property
+    def warn_earlier_end_dates(self) -> bool:
+        moved = len(self.earlier_end_dates)
+        return moved >= EARLIER_END_DATES_WARN_COUNT or (
+            moved > 0 and moved > EARLIER_END_DATES_WARN_SHARE * self.matched
+        )
 
     def summary(self) -> str:
-        return super().summary() + (
-            f"; new exec roles: {', '.join(self.new_exec_roles)}" if self.new_exec_roles else ""
+        return (
+            super().summary()
+            + (f"; new exec roles: {', '.join(self.new_exec_roles)}" if self.new_exec_roles else "")
+            + (
+                f"; {len(self.earlier_end_dates)} end date"
+                f"{'s' if len(self.earlier_end_dates) != 1 else ''} earlier"
+                if self.earlier_end_dates
+                else ""
+            )
         )
 
 
@@ -164,7 +203,11 @@ class ImportReport(ImportTally):
 
 
 def read_cells(data: bytes, filename: str, *, what: str = "the plan") -> list[list[Any]]:
-    """The cells of a .csv or .xlsx file (its first sheet); ``what`` names it in errors."""
+    """The cells of a .csv or .xlsx file (its first sheet); ``what`` names it in errors.
+
+    Rows are streamed and kept only up to ``IMPORT_MAX_ROWS`` by ``IMPORT_MAX_COLUMNS``:
+    a file with anything past either is refused, whatever size its sheet claims to be.
+    """
     suffix = Path(filename).suffix.lower()
     if suffix == ".csv":
         for encoding in ("utf-8-sig", "cp1252"):
@@ -177,8 +220,9 @@ def read_cells(data: bytes, filename: str, *, what: str = "the plan") -> list[li
             raise ImportFileError("The CSV file's text encoding is not readable; save it as UTF-8.")
         if "\x00" in text:
             raise ImportFileError(f"This is not a CSV text file. Upload {what} as .xlsx or .csv.")
-        return [[_unguard(c) for c in r] for r in csv.reader(io.StringIO(text))]
+        return [[_unguard(c) for c in r] for r in _bounded(_csv_rows(text))]
     if suffix == ".xlsx":
+        _check_unpacked_size(data)
         try:
             book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except Exception as error:  # openpyxl raises many kinds for a bad file
@@ -186,11 +230,96 @@ def read_cells(data: bytes, filename: str, *, what: str = "the plan") -> list[li
                 "This file is not a readable Excel workbook (.xlsx). "
                 "Open it in Excel and save it again as .xlsx, or save it as .csv."
             ) from error
-        sheet = book.worksheets[0]
-        return [list(r) for r in sheet.iter_rows(values_only=True)]
+        try:
+            # Bounded by the caps, never by the sheet's own <dimension>, which may claim
+            # A1:XFD1048576. One column and a margin of rows past the caps are read so that
+            # a plan just over them is refused (see _bounded); further out is not read.
+            rows = book.worksheets[0].iter_rows(
+                max_row=settings.IMPORT_MAX_ROWS + XLSX_ROWS_CHECKED_PAST_CAP,
+                max_col=settings.IMPORT_MAX_COLUMNS + 1,
+                values_only=True,
+            )
+            return _bounded(rows)
+        except ImportFileError:
+            raise
+        except Exception as error:  # a sheet that breaks partway through
+            raise ImportFileError(
+                "This workbook's first sheet could not be read to the end. "
+                "Open it in Excel and save it again as .xlsx, or save it as .csv."
+            ) from error
+        finally:
+            book.close()
     raise ImportFileError(
         f"“{filename}” is not a spreadsheet we can read. Upload {what} as .xlsx or .csv."
     )
+
+
+# Rows read past the row cap of an .xlsx to find data that is over it; beyond these the
+# sheet is not read at all, so a far-away row costs nothing.
+XLSX_ROWS_CHECKED_PAST_CAP = 1_000
+
+
+def _check_unpacked_size(data: bytes) -> None:
+    """Refuse a workbook that unpacks to far more than any plan (a "zip bomb")."""
+    limit = settings.IMPORT_MAX_XLSX_UNPACKED_BYTES
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError):
+        return  # not a zip: openpyxl says it is not a readable workbook
+    if unpacked > limit:
+        raise ImportFileError(
+            f"This workbook unpacks to more than {limit // (1024 * 1024):,} MB, far more than "
+            "a plan needs. Copy just the plan's rows into a new workbook, or save it as .csv."
+        )
+
+
+def _csv_rows(text: str):
+    reader = csv.reader(io.StringIO(text))
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            if "field larger than field limit" in str(error):
+                raise ImportFileError(
+                    f"Row {reader.line_num} has a cell longer than "
+                    f"{csv.field_size_limit():,} characters, more than any plan or finding "
+                    "needs. Check the file is the right one, and shorten that cell."
+                ) from error
+            raise ImportFileError(
+                f"Row {reader.line_num} of the CSV file cannot be read ({error}). "
+                "Open it in Excel and save it again as CSV, or upload it as .xlsx."
+            ) from error
+        yield row
+
+
+def _bounded(rows) -> list[list[Any]]:
+    """Rows up to the last filled one, refused past the row and column caps."""
+    max_rows, max_columns = settings.IMPORT_MAX_ROWS, settings.IMPORT_MAX_COLUMNS
+    kept: list[list[Any]] = []
+    blanks = 0
+    for number, row in enumerate(rows, start=1):
+        if _is_blank(row):
+            blanks += 1
+            continue
+        if number > max_rows:
+            raise ImportFileError(
+                f"The file has more than {max_rows:,} rows, more than any plan needs. "
+                "Check it is the right file; if it is, delete the rows below the plan "
+                "(or split it) and upload it again."
+            )
+        if len(row) > max_columns and not _is_blank(row[max_columns:]):
+            raise ImportFileError(
+                f"The file has more than {max_columns:,} columns (row {number} has something "
+                f"in column {max_columns + 1:,} or beyond). Delete the columns to the right "
+                "of the plan and upload it again."
+            )
+        kept.extend([] for _ in range(blanks))
+        blanks = 0
+        kept.append(list(row[:max_columns]))
+    return kept
 
 
 def _unguard(cell: str) -> str:
@@ -231,8 +360,6 @@ def read_plan_table(data: bytes, filename: str) -> tuple[int, dict[str, str], li
                         {n: values[c] if c < len(values) else None for n, (c, _) in found.items()},
                     )
                 )
-            if len(rows) > MAX_ROWS:
-                raise ImportFileError(f"The file has more than {MAX_ROWS:,} rows.")
             return index + 1, {n: header for n, (_c, header) in found.items()}, rows
     raise ImportFileError(
         "No header row found in the first 20 rows. The plan needs columns such as "
@@ -370,9 +497,17 @@ class PlanResource(resources.ModelResource):
         skip_diff = True
         clean_model_instances = True
 
-    def __init__(self, *, plan: Plan, by, report: ImportReport, lines: list[int], now):
+    def __init__(
+        self, *, plan: Plan, by, report: ImportReport, lines: list[int], now, filename: str
+    ):
         super().__init__()
         self.plan = plan
+        self.filename = filename
+        # Each action's status before this import: Blue may not be made or unmade by it.
+        self.statuses = dict(Action.objects.filter(plan=plan).values_list("pk", "status"))
+        # Only the first import into an empty plan (a legacy plan brought in) may bring
+        # actions in Blue: they were closed before the plan was imported.
+        self.first_import = not self.statuses
         self.by = by
         self.report = report
         self.lines = lines
@@ -437,10 +572,41 @@ class PlanResource(resources.ModelResource):
             errors["action_lead"] = [str(error)]
         extra["exec_roles"] = self._exec_roles(row)
         self.pending[id(instance)] = extra
+        if "status" in row and "status" not in errors:
+            refused = self._blue_refused(instance)
+            if refused:
+                errors["status"] = [refused]
         if errors:
             from django.core.exceptions import ValidationError
 
             raise ValidationError(errors)
+
+    def _blue_refused(self, instance: Action) -> str:
+        """Why this row may not make the action Blue or take it out of Blue, if it may not."""
+        before = self.statuses.get(instance.pk) if instance.pk else None
+        after = instance.status
+        if before is None:
+            if after == Status.BLUE and not self.first_import:
+                return (
+                    f"{instance.ref} is new: {BLUE_ONLY_BY_SIGN_OFF}. Import it with the status "
+                    "it has now (R, A, G or W) and request its closure from the action's page. "
+                    "(Only the first import into an empty plan brings actions in Blue, as "
+                    "closed before the plan was imported.)"
+                )
+            return ""
+        if before != Status.BLUE and after == Status.BLUE:
+            return (
+                f"{instance.ref} is {Status(before).label} in the plan: {BLUE_ONLY_BY_SIGN_OFF}. "
+                f"Write {before} in the file as the plan has it, and request closure from "
+                "the action's page."
+            )
+        if before == Status.BLUE and after != Status.BLUE:
+            return (
+                f"{instance.ref} is Blue (complete) in the plan: an import cannot change that, "
+                f"because {BLUE_ONLY_BY_SIGN_OFF}. To change it, re-open it from the action's "
+                "page (with a reason), then import the file again; or write B in the file."
+            )
+        return ""
 
     def skip_row(self, instance, original, row, import_validation_errors=None):
         if import_validation_errors or instance.pk is None:
@@ -482,11 +648,19 @@ class PlanResource(resources.ModelResource):
             values["action_lead"] = extra["action_lead"]
         if is_create:
             findings = self._findings_for(values)
+            closed = values.get("status") == Status.BLUE and self.first_import
             created = services.action_create(
                 plan=self.plan,
                 by=self.by,
                 exec_roles=extra.get("exec_roles") or [],
                 findings=findings,
+                closed_before_import=(
+                    f"Blue in {self.filename}, the plan's first import: closed before this "
+                    "plan was imported. No closure request, evidence or sign-off is recorded "
+                    "here."
+                    if closed
+                    else ""
+                ),
                 now=self.now,
                 **values,
             )
@@ -509,10 +683,14 @@ class PlanResource(resources.ModelResource):
                 base_version=None,
                 exec_roles=extra.get("exec_roles"),
                 history_kind=HistoryEntry.Kind.IMPORTED,
-                allow_blue=True,
                 now=self.now,
                 **values,
             )
+            end = values.get("end_date")
+            if current.end_date and end and end < current.end_date:
+                self.report.earlier_end_dates.append(
+                    EndDateMove(line=line, ref=current.ref, before=current.end_date, after=end)
+                )
             self.report.rows.append(
                 RowOutcome(line=line, ref=current.ref, outcome="update", changes=changes)
             )
@@ -588,7 +766,12 @@ def plan_import(
     lines = [line for line, _ in rows]
 
     with transaction.atomic():
-        resource = PlanResource(plan=plan, by=by, report=report, lines=lines, now=now)
+        # One import of a plan at a time: whether it is the plan's first import (which may
+        # bring Blue actions in) is decided under this lock.
+        list(Plan.objects.select_for_update().filter(pk=plan.pk).values_list("pk"))
+        resource = PlanResource(
+            plan=plan, by=by, report=report, lines=lines, now=now, filename=filename
+        )
         result = resource.import_data(
             dataset, dry_run=True, use_transactions=True, raise_errors=False
         )
@@ -612,11 +795,15 @@ def plan_import(
                 )
         report.rows.sort(key=lambda r: r.line)
         report.errors.sort(key=lambda e: e.line)
+        report.earlier_end_dates.sort(key=lambda m: m.line)
         if report.ok and not dry_run:
             # The preview ran inside import_data's own rolled-back transaction; apply for real.
             report.rows.clear()
             report.new_exec_roles.clear()
-            resource = PlanResource(plan=plan, by=by, report=report, lines=lines, now=now)
+            report.earlier_end_dates.clear()
+            resource = PlanResource(
+                plan=plan, by=by, report=report, lines=lines, now=now, filename=filename
+            )
             result = resource.import_data(
                 dataset,
                 dry_run=False,

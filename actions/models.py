@@ -552,6 +552,9 @@ class HistoryEntry(models.Model):
         UPDATE_REPLACED = "update_replaced", "Weekly update replaced"
         LEAD_ASSIGNED = "lead_assigned", "Action lead assigned"
         IMPORTED = "imported", "Changed by import"
+        # Only the first import into an empty plan may bring an action in Blue: a legacy
+        # plan's completed action, with no closure or sign-off in this product.
+        CLOSED_BEFORE_IMPORT = "closed_before_import", "Closed before this plan was imported"
         # Evidence and closure (evidence app): every event is on the action's record.
         EVIDENCE_ADDED = "evidence_added", "Evidence added"
         EVIDENCE_WITHDRAWN = "evidence_withdrawn", "Evidence withdrawn"

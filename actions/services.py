@@ -489,11 +489,20 @@ def action_create(
     by: AbstractBaseUser | None,
     exec_roles: Iterable[ExecRole] = (),
     findings: Iterable[Finding] = (),
+    closed_before_import: str = "",
     now: dt.datetime | None = None,
     **fields: Any,
 ) -> Action:
+    """A new action. It is never Blue, except as ``closed_before_import``.
+
+    ``closed_before_import`` (a note naming the file) is for the first import of a legacy
+    plan only (``actions.importer``): its completed actions come in Blue, recorded as
+    closed before the plan was imported rather than as signed off.
+    """
     now = _now(now)
     plan_ensure_writable(plan)
+    if fields.get("status") == Status.BLUE and not closed_before_import:
+        raise ValidationError({"status": "Blue comes only from a signed-off closure."})
     _check_dates(fields.get("start_date"), fields.get("end_date"))
     with transaction.atomic():
         action = Action(plan=plan, **fields)
@@ -509,6 +518,15 @@ def action_create(
             at=now,
             note=f"{action.ref} created",
         )
+        if closed_before_import and action.status == Status.BLUE:
+            _record(
+                action=action,
+                actor=by,
+                kind=HistoryEntry.Kind.CLOSED_BEFORE_IMPORT,
+                changes={},
+                at=now,
+                note=closed_before_import,
+            )
     return action
 
 
@@ -527,8 +545,8 @@ def action_edit(
 ) -> Action:
     """Change an action's fields. Refused if someone saved since ``base_version``.
 
-    Only the importer passes ``allow_blue``: a trust's existing plan records actions
-    completed before the product took over.
+    Only the closure's sign-off (``evidence.services.closure_approve``) passes
+    ``allow_blue``; leaving Blue is a re-open (``history_kind=REOPENED``), with a reason.
     """
     now = _now(now)
     plan_ensure_writable(action.plan)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
-from actions.models import Action, Plan, Status
+from actions.models import Action, HistoryEntry, Plan, Status
 
 from . import access
 from .models import (
@@ -57,6 +57,8 @@ class ActionClosureState:
     closures: list[ClosureRequest]
     reopenings: list[Reopening]
     settings: ClosureSettings
+    # Blue with no sign-off here: the record of the plan's first import bringing it in.
+    closed_before_import: HistoryEntry | None = None
 
     @property
     def waiting(self) -> ClosureRequest | None:
@@ -92,7 +94,10 @@ class ActionClosureState:
 
 
 def action_closure_state(action: Action) -> ActionClosureState:
-    """Four queries whatever the number of evidence items and closures."""
+    """Four queries whatever the number of evidence items and closures.
+
+    A fifth for a Blue action with no approved closure: how it came to be Blue.
+    """
     all_evidence = list(
         Evidence.objects.filter(action=action).select_related("added_by", "withdrawn_by")
     )
@@ -109,6 +114,15 @@ def action_closure_state(action: Action) -> ActionClosureState:
         e.pk for c in closures if c.state == ClosureRequest.State.APPROVED for e in c.evidence.all()
     }
     reopenings = list(action.reopenings.select_related("reopened_by").order_by("-reopened_at"))
+    closed_before_import = None
+    if action.status == Status.BLUE and not any(
+        c.state == ClosureRequest.State.APPROVED for c in closures
+    ):
+        closed_before_import = (
+            action.history.filter(kind=HistoryEntry.Kind.CLOSED_BEFORE_IMPORT)
+            .select_related("actor")
+            .first()
+        )
     return ActionClosureState(
         action=action,
         evidence=[e for e in all_evidence if not e.is_withdrawn],
@@ -117,6 +131,7 @@ def action_closure_state(action: Action) -> ActionClosureState:
         closures=closures,
         reopenings=reopenings,
         settings=closure_settings_for(action.plan),
+        closed_before_import=closed_before_import,
     )
 
 

@@ -421,3 +421,9 @@ if CLAMAV_URL:
         raise ImproperlyConfigured(
             "CLAMAV_URL must be tcp://host:port or unix:///path/to/clamd.sock (or empty)."
         )
+# Plan and findings imports read at most this much of a spreadsheet: a workbook can claim a
+# million rows by 16,384 columns in a few bytes, so the reader stops here, with an error.
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=5_000)
+IMPORT_MAX_COLUMNS = env.int("IMPORT_MAX_COLUMNS", default=100)
+# An .xlsx is a zip: refuse one that unpacks to more than this (a "zip bomb").
+IMPORT_MAX_XLSX_UNPACKED_BYTES = env.int("IMPORT_MAX_XLSX_UNPACKED_BYTES", default=50 * 1024 * 1024)
