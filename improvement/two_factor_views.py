@@ -167,7 +167,12 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "improvement/two_factor/recovery_codes.html",
-        {**STEP, "form": form, "codes": codes, "next": request.GET.get("next", "")},
+        {
+            **STEP,
+            "form": form,
+            "codes": codes,
+            "next": request.GET.get("next") or request.POST.get("next", ""),
+        },
     )
 
 
