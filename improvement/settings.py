@@ -184,6 +184,8 @@ OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Improvement plan")
 # lockout that wrong codes share with wrong passwords (django-axes).
 OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1
+# The admin's device pages do not show the secret keys or recovery codes.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Sessions end after SESSION_IDLE_MINUTES without a request (improvement.sessions moves
 # the expiry on, once a minute at most), and when the browser closes: wards share

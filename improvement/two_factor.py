@@ -232,12 +232,10 @@ class SecondFactorMiddleware:
         return self.get_response(request)
 
     def _owed_step(self, request: HttpRequest) -> str | None:
-        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES or _is_open(request.path_info):
             return None
         session = request.session
         if PENDING_KEY not in session and NEW_CODES_KEY not in session:
-            return None
-        if _is_open(request.path_info):
             return None
         if not request.user.is_authenticated:
             return None

@@ -186,6 +186,27 @@ def test_wrong_codes_lock_the_account_like_wrong_passwords(client, clock):
 
 
 @pytest.mark.django_db
+def test_after_a_wrong_code_even_the_right_one_waits_for_a_pause(client, clock):
+    """django-otp slows guessing on the device itself (1, 2, 4… seconds), whatever address
+    the guesses come from; the lockout above counts per username and address."""
+    pmo = UserFactory(username="pmo", roles=["PMO"])
+    device, _ = enrolled(pmo)
+    clock.shift(dt.timedelta(seconds=60))
+    sign_in(client, "pmo")
+    wrong = f"{(int(code_for(device)) + 1) % 1_000_000:06d}"
+    client.post(reverse("two_factor_verify"), {"code": wrong})
+
+    too_soon = client.post(reverse("two_factor_verify"), {"code": code_for(device)})
+    assert too_soon.status_code == 200
+    assert client.get(reverse("plans")).status_code == 302
+
+    clock.shift(dt.timedelta(seconds=2))
+    in_time = client.post(reverse("two_factor_verify"), {"code": code_for(device)})
+    assert in_time.status_code == 302
+    assert client.get(reverse("plans")).status_code == 200
+
+
+@pytest.mark.django_db
 def test_sign_in_with_the_identity_provider_is_not_asked_for_a_second_factor(client, provider):  # noqa: F811
     pmo = UserFactory(username="pmo", email="pmo@example.nhs.uk", roles=["PMO"])
     enrolled(pmo)
