@@ -45,6 +45,25 @@ class TwoFactorError(Exception):
     """A two-factor change that cannot be made; the message says what to do."""
 
 
+def check_required_roles(app_configs=None, **kwargs) -> list:
+    """System check: every name in TWO_FACTOR_REQUIRED_ROLES is one of the product's roles,
+    so a typo cannot quietly leave a role without its second factor."""
+    from django.core.checks import Error
+
+    from actions.models import Role
+
+    unknown = sorted(set(settings.TWO_FACTOR_REQUIRED_ROLES) - set(Role.values))
+    if not unknown:
+        return []
+    return [
+        Error(
+            f"TWO_FACTOR_REQUIRED_ROLES names no such role: {', '.join(unknown)}.",
+            hint=f"Use the role names: {', '.join(Role.values)}.",
+            id="improvement.E001",
+        )
+    ]
+
+
 def is_required(user) -> bool:
     """Whether the user's roles oblige them to use a second factor after a password."""
     return bool(settings.TWO_FACTOR_ENFORCED) and bool(

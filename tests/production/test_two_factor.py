@@ -327,3 +327,14 @@ def test_with_enforcement_off_for_a_local_demo_the_pmo_is_not_asked(client, sett
     sign_in(client, "pmo")
 
     assert client.get(reverse("plans")).status_code == 200
+
+
+def test_a_misspelt_role_in_the_required_roles_stops_the_checks(settings):
+    settings.TWO_FACTOR_REQUIRED_ROLES = ["PMO", "Board"]
+
+    errors = two_factor.check_required_roles()
+
+    assert [e.id for e in errors] == ["improvement.E001"]
+    assert "no such role: Board" in errors[0].msg
+    settings.TWO_FACTOR_REQUIRED_ROLES = ["PMO", "Board member"]
+    assert two_factor.check_required_roles() == []
