@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model, logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -226,7 +226,7 @@ def people(request: HttpRequest) -> HttpResponse:
         .annotate(
             has_authenticator=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True))
         )
-        .prefetch_related(Prefetch("groups"))
+        .prefetch_related("groups")
         .order_by("username")
     )
     required_roles = set(settings.TWO_FACTOR_REQUIRED_ROLES)
