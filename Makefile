@@ -51,7 +51,9 @@ run: setup
 	$(VENV)/bin/celery -A improvement worker -Q celery,pdf --loglevel=warning --concurrency=1 --pool=solo & \
 	$(VENV)/bin/celery -A improvement beat --loglevel=warning & \
 	echo; echo "Improvement plan is running at http://$(HOST):$(PORT)/"; \
-	echo "Sign in as pmo, lead, lead2, exec, reviewer or board; password: change-me-demo"; echo; \
+	echo "Sign in as pmo, lead, lead2, exec, reviewer or board; password: change-me-demo"; \
+	echo "pmo, exec, reviewer and board then set up two-factor sign-in with any authenticator app"; \
+	echo "(or put TWO_FACTOR_ENFORCED=0 in .env for this local demo)."; echo; \
 	$(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
 test: setup

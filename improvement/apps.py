@@ -9,7 +9,10 @@ class ImprovementConfig(AppConfig):
 
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
+        from django.core import checks
 
-        from . import sessions, signals  # noqa: F401 (signals connects the Celery handlers)
+        from . import sessions, signals, two_factor  # noqa: F401 (signals: Celery handlers)
 
         user_logged_in.connect(sessions.on_login, dispatch_uid="improvement.sessions.on_login")
+        user_logged_in.connect(two_factor.on_login, dispatch_uid="improvement.two_factor.on_login")
+        checks.register(two_factor.check_required_roles)

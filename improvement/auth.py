@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -15,6 +16,18 @@ def _sign_in_context() -> dict:
         "oidc_enabled": settings.OIDC_ENABLED,
         "oidc_provider_name": settings.OIDC_PROVIDER_NAME,
     }
+
+
+class PasswordBackend(ModelBackend):
+    """Django's username and password check, marking whom it let in as owing a second
+    factor (improvement.two_factor.on_login): every password sign-in comes through here,
+    the sign-in page's and the admin's alike."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        user = super().authenticate(request, username=username, password=password, **kwargs)
+        if user is not None:
+            user.second_factor_owed = True
+        return user
 
 
 class SignInView(LoginView):
@@ -39,10 +52,10 @@ def client_ip_address(request: HttpRequest) -> str:
     return remote
 
 
-def lockout_message() -> str:
+def lockout_message(what: str = "the password was") -> str:
     minutes = settings.AXES_COOLOFF_MINUTES
     return (
-        "This account is locked because the password was wrong too many times. "
+        f"This account is locked because {what} wrong too many times. "
         f"Wait {minutes} minutes, then try again, or ask the PMO to unlock it sooner."
     )
 
@@ -59,7 +72,12 @@ def lockout_response(
         {
             "form": form,
             "next": request.POST.get("next", "") or request.GET.get("next", ""),
-            "locked_out_message": lockout_message(),
+            "locked_out_message": lockout_message(
+                # Wrong two-factor codes share the lockout (improvement.two_factor_views).
+                "the security code was"
+                if getattr(request, "two_factor_lockout", False)
+                else "the password was"
+            ),
             **_sign_in_context(),
         },
         status=429,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 
@@ -62,3 +63,34 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class TwoFactorEvent(models.Model):
+    """A change to someone's two-factor sign-in: set up, new recovery codes, or a reset."""
+
+    class Kind(models.TextChoices):
+        ENROLLED = "enrolled", "Set up two-factor sign-in"
+        CODES_REGENERATED = "codes_regenerated", "Made new recovery codes"
+        RESET = "reset", "Two-factor sign-in reset"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="two_factor_events"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    at = models.DateTimeField()
+    # Who did it: the person themselves, or the PMO or an administrator for a reset.
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["user", "-at"], name="twofactorevent_user_at")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.user} at {self.at:%Y-%m-%d %H:%M}"

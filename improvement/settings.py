@@ -68,6 +68,9 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "health_check",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 
 MIDDLEWARE = [
@@ -80,6 +83,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A password sign-in of a PMO, exec lead, reviewer or board member is not finished
+    # until the second factor is given: nothing else is served before.
+    "improvement.two_factor.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -139,7 +145,7 @@ LOGOUT_REDIRECT_URL = "login"
 # provider (OpenID Connect) is used when OIDC_RP_CLIENT_ID is set.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "improvement.auth.PasswordBackend",  # Django's ModelBackend; owes a second factor
     "improvement.oidc.TrustOIDCBackend",  # does nothing unless OIDC is configured
 ]
 
@@ -162,6 +168,31 @@ AXES_LOCKOUT_CALLABLE = "improvement.auth.lockout_response"
 AXES_VERBOSE = False
 if AXES_FAILURE_LIMIT < 1 or AXES_COOLOFF_MINUTES < 1:
     raise ImproperlyConfigured("AXES_FAILURE_LIMIT and AXES_COOLOFF_MINUTES must be 1 or more.")
+
+# Two-factor sign-in (improvement/two_factor.py). A local password sign-in by one of these
+# roles also asks for a code from an authenticator app (or a one-time recovery code);
+# action leads may choose to set it up. Sign-in through the trust's identity provider is
+# not asked again: the provider applies its own MFA. Turning it off is for a local demo
+# only (DEBUG); production refuses to start without it.
+TWO_FACTOR_ENFORCED = env.bool("TWO_FACTOR_ENFORCED", default=True)
+TWO_FACTOR_REQUIRED_ROLES = env.list(
+    "TWO_FACTOR_REQUIRED_ROLES",
+    default=["PMO", "Executive lead", "Assurance reviewer", "Board member"],
+)
+TWO_FACTOR_RECOVERY_CODES = 10
+if not TWO_FACTOR_ENFORCED and not DEBUG:
+    raise ImproperlyConfigured(
+        "TWO_FACTOR_ENFORCED=0 is for a local demo only (DEBUG=1): staff who sign in with "
+        "a password must give a second factor in production."
+    )
+# The name authenticator apps show beside the code.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Improvement plan")
+# Wrong codes also slow the next try: 1, 2, 4, 8… seconds (django-otp), on top of the
+# lockout that wrong codes share with wrong passwords (django-axes).
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+# The admin's device pages do not show the secret keys or recovery codes.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Sessions end after SESSION_IDLE_MINUTES without a request (improvement.sessions moves
 # the expiry on, once a minute at most), and when the browser closes: wards share

@@ -5,7 +5,7 @@ from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import include, path, re_path
 
-from . import auth, health, oidc, views
+from . import auth, health, oidc, two_factor_views, views
 
 
 def nhsuk_asset(request: HttpRequest, path: str) -> HttpResponse:
@@ -22,6 +22,26 @@ urlpatterns = [
     # The trust's identity provider (OpenID Connect); 404 unless OIDC_RP_CLIENT_ID is set.
     path("oidc/authenticate/", oidc.AuthenticateView.as_view(), name="oidc_authentication_init"),
     path("oidc/callback/", oidc.CallbackView.as_view(), name="oidc_authentication_callback"),
+    # Two-factor sign-in (improvement/two_factor.py).
+    path("account/two-factor/", two_factor_views.account, name="two_factor_account"),
+    path("account/two-factor/code/", two_factor_views.verify, name="two_factor_verify"),
+    path("account/two-factor/set-up/", two_factor_views.enrol, name="two_factor_enrol"),
+    path(
+        "account/two-factor/recovery-codes/",
+        two_factor_views.recovery_codes,
+        name="two_factor_recovery_codes",
+    ),
+    path(
+        "account/two-factor/recovery-codes/new/",
+        two_factor_views.regenerate_codes,
+        name="two_factor_regenerate_codes",
+    ),
+    path("account/two-factor/people/", two_factor_views.people, name="two_factor_people"),
+    path(
+        "account/two-factor/people/<int:pk>/reset/",
+        two_factor_views.reset,
+        name="two_factor_reset",
+    ),
     path("healthz", views.healthz, name="healthz"),
     path("healthz/automation", views.healthz_automation, name="healthz_automation"),
     path("healthz/detail", health.DetailView.as_view(), name="healthz_detail"),

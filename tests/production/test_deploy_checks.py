@@ -22,7 +22,7 @@ def production_env(tmp_path, **overrides) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("OIDC_", "DJANGO_", "SECURE_", "SESSION_", "AXES_"))
+        if not k.startswith(("OIDC_", "DJANGO_", "SECURE_", "SESSION_", "AXES_", "TWO_FACTOR_"))
     }
     env.update(
         DJANGO_SETTINGS_MODULE="improvement.settings",
@@ -85,6 +85,7 @@ def test_check_deploy_with_oidc_configured_reports_nothing(tmp_path):
         ({"SECRET_KEY": "too-short"}, "SECRET_KEY is too weak"),
         ({"ALLOWED_HOSTS": "*"}, "Set ALLOWED_HOSTS"),
         ({"SESSION_IDLE_MINUTES": "0"}, "SESSION_IDLE_MINUTES must be"),
+        ({"TWO_FACTOR_ENFORCED": "0"}, "TWO_FACTOR_ENFORCED=0 is for a local demo only"),
         ({"OIDC_RP_CLIENT_ID": "improvement"}, "set OIDC_RP_CLIENT_SECRET too"),
         (
             {"OIDC_RP_CLIENT_ID": "improvement", "OIDC_RP_CLIENT_SECRET": "s"},
