@@ -53,6 +53,7 @@ class Automation:
     last_lock: ReportingPeriod | None
     last_exception_report: Record | None
     last_reminders: Record | None
+    teams: Record | None
     failed: list[TaskRun]
     failures_days: int = FAILURES_SHOWN_DAYS
 
@@ -198,6 +199,28 @@ def last_reminders() -> Record | None:
     return Record(title=f"Reminders for {latest.period}", at=latest.sent_at, detail=detail)
 
 
+def teams_posts(now: dt.datetime) -> Record | None:
+    """integrations.TeamsPost: cards of the last week, and the newest failure still failing."""
+    try:
+        model = apps.get_model("integrations", "TeamsPost")
+    except LookupError:
+        return None
+    week = model.objects.filter(created_at__gte=now - dt.timedelta(days=FAILURES_SHOWN_DAYS))
+    if not week.exists():
+        return None
+    sent = week.filter(state="sent").count()
+    failing = week.filter(state="failed").select_related("webhook__plan").first()
+    detail = f"{sent} sent in the last {FAILURES_SHOWN_DAYS} days"
+    if failing:
+        failed = week.filter(state="failed").count()
+        detail += (
+            f"; {failed} failed, the newest for {failing.webhook.plan}: {failing.error}"
+            " (tried again every few minutes, six times in all)"
+        )
+    newest = week.order_by("-created_at", "-id").first()
+    return Record(title="Teams cards", at=newest.sent_at or newest.created_at, detail=detail)
+
+
 def automation(now: dt.datetime | None = None) -> Automation:
     now = now or timezone.now()
     beat = beat_heartbeat()
@@ -209,5 +232,6 @@ def automation(now: dt.datetime | None = None) -> Automation:
         last_lock=last_lock(),
         last_exception_report=last_exception_report(),
         last_reminders=last_reminders(),
+        teams=teams_posts(now),
         failed=failed_runs(now),
     )

@@ -346,6 +346,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reporting.tasks.sweep",
         "schedule": env.float("LOCK_SWEEP_SECONDS", default=120.0),
     },
+    # Cards to each plan's Teams channel (issued reports, early locks, closures waiting).
+    "teams-sweep": {
+        "task": "integrations.tasks.teams_sweep",
+        "schedule": env.float("LOCK_SWEEP_SECONDS", default=120.0),
+    },
     "prune-task-runs": {
         "task": "improvement.tasks.prune_task_runs",
         "schedule": crontab(hour=3, minute=17),
@@ -428,6 +433,12 @@ CONTENT_SECURITY_POLICY = {
 # The product's own settings.
 # The trust's monitoring reads /healthz/detail with this bearer token (off when empty).
 HEALTHZ_TOKEN = env.str("HEALTHZ_TOKEN", default="")
+# Where the server may post Teams cards: Microsoft's Workflows hosts, over HTTPS only.
+TEAMS_WEBHOOK_HOSTS = env.list(
+    "TEAMS_WEBHOOK_HOSTS",
+    default=[".logic.azure.com", ".powerplatform.com", ".webhook.office.com"],
+)
+TEAMS_WEBHOOK_ALLOW_HTTP = False
 PLAN_PAGE_SIZE = env.int("PLAN_PAGE_SIZE", default=50)
 # The plan page's table is cached until the plan changes (actions.selectors.plan_page_state);
 # this bounds only how long a renamed person keeps an old name there.

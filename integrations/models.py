@@ -38,3 +38,72 @@ class CalendarFeed(models.Model):
     def __str__(self) -> str:
         state = "revoked" if self.revoked_at else "active"
         return f"Calendar address of {self.user} ({state})"
+
+
+class TeamsWebhook(models.Model):
+    """A plan's Teams channel: a Workflows ("Post to a channel when a webhook request is
+    received") address that the product posts Adaptive Cards to."""
+
+    plan = models.OneToOneField("actions.Plan", on_delete=models.CASCADE, related_name="teams")
+    # The address carries its own signature: it is a secret, shown only in part.
+    url = models.URLField(max_length=2000)
+    post_issued_reports = models.BooleanField("issued exception reports", default=True)
+    post_early_locks = models.BooleanField("early locks", default=True)
+    post_closures = models.BooleanField("closures waiting for a decision", default=True)
+    # Only what happens from here on is posted: switching it on does not replay the past.
+    since = models.DateTimeField()
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "Teams channel"
+
+    def __str__(self) -> str:
+        return f"Teams channel of {self.plan}"
+
+    @property
+    def masked_url(self) -> str:
+        """The host and the start of the path: enough to recognise, not to use."""
+        scheme, _, rest = self.url.partition("://")
+        host, _, path = rest.partition("/")
+        return f"{scheme}://{host}/{path[:12]}…"
+
+
+class TeamsPost(models.Model):
+    """One card for one event, claimed before it is sent, retried when Teams refuses it."""
+
+    class Kind(models.TextChoices):
+        REPORT_ISSUED = "report_issued", "Exception report issued"
+        LOCKED_EARLY = "locked_early", "Plan locked early"
+        CLOSURE_WAITING = "closure_waiting", "Closure waiting for a decision"
+        TEST = "test", "Test card"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    webhook = models.ForeignKey(TeamsWebhook, on_delete=models.CASCADE, related_name="posts")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # What the card is about ("report:12", "event:40", "closure:7"): one card per event.
+    source = models.CharField(max_length=60)
+    card = models.JSONField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["webhook", "source"], name="teams_post_once_per_event")
+        ]
+        indexes = [models.Index(fields=["state", "created_at"], name="teams_post_state_created")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.webhook.plan} ({self.get_state_display()})"

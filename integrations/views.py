@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from . import services
+from actions import access
+
+from . import services, tasks
 from .calendar_feed import calendar_entries, calendar_ics
-from .models import CalendarFeed
+from .forms import TeamsWebhookForm
+from .models import CalendarFeed, TeamsWebhook
 
 
 @login_required
@@ -57,3 +61,41 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     response["Cache-Control"] = "private, no-store"
     response["X-Robots-Tag"] = "noindex"
     return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def teams_settings(request: HttpRequest, pk: int) -> HttpResponse:
+    """The PMO: the plan's Teams channel, what goes to it, a test card, and what was sent."""
+    plan = access.get_plan_for_pmo(request, pk)
+    webhook = TeamsWebhook.objects.filter(plan=plan).first()
+    form = TeamsWebhookForm(instance=webhook)
+    if request.method == "POST":
+        if request.POST.get("remove") and webhook:
+            services.teams_webhook_remove(plan=plan, by=request.user)
+            messages.success(request, "Nothing more will be posted to Teams for this plan.")
+            return redirect("teams_settings", pk=plan.pk)
+        if request.POST.get("test") and webhook:
+            services.teams_test_card(webhook=webhook, by=request.user)
+            transaction.on_commit(tasks.teams_sweep.delay)
+            messages.success(
+                request, "A test card is on its way. It appears below as sent, or with the error."
+            )
+            return redirect("teams_settings", pk=plan.pk)
+        form = TeamsWebhookForm(request.POST, instance=webhook)
+        if form.is_valid():
+            services.teams_webhook_save(
+                plan=plan,
+                by=request.user,
+                **{name: form.cleaned_data[name] for name in form.Meta.fields},
+            )
+            messages.success(request, "Saved. What happens from now on is posted to Teams.")
+            return redirect("teams_settings", pk=plan.pk)
+    context = {
+        "plan": plan,
+        "webhook": webhook,
+        "form": form,
+        "posts": webhook.posts.all()[:20] if webhook else [],
+    }
+    status = 422 if form.errors else 200
+    return render(request, "integrations/teams.html", context, status=status)

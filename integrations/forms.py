@@ -1,0 +1,36 @@
+from django import forms
+from django.core.exceptions import ValidationError
+
+from .models import TeamsWebhook
+from .teams import check_webhook_url
+
+
+class TeamsWebhookForm(forms.ModelForm):
+    class Meta:
+        model = TeamsWebhook
+        fields = ["url", "post_issued_reports", "post_early_locks", "post_closures"]
+        labels = {"url": "Workflows address"}
+        help_texts = {
+            "url": 'In the Teams channel: Workflows, then "Post to a channel when a webhook '
+            'request is received". Paste the address it gives you.',
+        }
+        widgets = {"url": forms.URLInput(attrs={"spellcheck": "false", "autocomplete": "off"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            # The address is a secret: never sent back to the page; blank keeps it.
+            self.initial["url"] = ""
+            self.fields["url"].required = False
+            self.fields["url"].label = "New Workflows address"
+            self.fields["url"].help_text = "Leave blank to keep the current address."
+
+    def clean_url(self) -> str:
+        url = self.cleaned_data["url"]
+        if not url and self.instance.pk:
+            return self.instance.url
+        try:
+            check_webhook_url(url)
+        except ValidationError as error:
+            raise forms.ValidationError(error.messages) from error
+        return url
