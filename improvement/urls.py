@@ -27,5 +27,8 @@ urlpatterns = [
     path("automation/", views.automation, name="automation"),
     path("admin/", admin.site.urls),
     re_path(r"^assets/(?P<path>.+)$", nhsuk_asset),
+    # Each app's pages, in the order they were first matched; each app routes only its own.
     path("", include("actions.urls")),
+    path("", include("reporting.urls")),
+    path("", include("evidence.urls")),
 ]
