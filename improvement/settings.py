@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "actions",
     "evidence",
     "reporting",
+    "demo",
     "improvement",
     "axes",
     "csp",
