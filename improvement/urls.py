@@ -24,7 +24,6 @@ urlpatterns = [
     path("oidc/callback/", oidc.CallbackView.as_view(), name="oidc_authentication_callback"),
     path("healthz", views.healthz, name="healthz"),
     path("healthz/automation", views.healthz_automation, name="healthz_automation"),
-    path("automation/", views.automation, name="automation"),
     path("admin/", admin.site.urls),
     re_path(r"^assets/(?P<path>.+)$", nhsuk_asset),
     # Each app's pages, in the order they were first matched; each app routes only its own.
