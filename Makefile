@@ -57,6 +57,7 @@ run: setup
 test: setup
 	$(PY) manage.py makemigrations --check --dry-run >/dev/null || (echo "Models and migrations disagree: run manage.py makemigrations"; exit 1)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 	$(MAKE) --no-print-directory security
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
