@@ -59,6 +59,7 @@ run: setup
 test: setup
 	$(PY) manage.py makemigrations --check --dry-run >/dev/null || (echo "Models and migrations disagree: run manage.py makemigrations"; exit 1)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 	$(MAKE) --no-print-directory security
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
@@ -66,7 +67,7 @@ test: setup
 # vulnerability in either lock file (AUDIT_STRICT=1 also fails on versions PyPI cannot
 # describe). `check --deploy` on production values runs in tests/production.
 security: setup
-	$(VENV)/bin/bandit -q -c pyproject.toml -r actions evidence reporting improvement deploy -ll
+	$(VENV)/bin/bandit -q -c pyproject.toml -r actions evidence reporting improvement demo deploy -ll
 	$(MAKE) --no-print-directory audit
 
 audit: setup

@@ -6,29 +6,15 @@ raises 404/403, so no view filters by owner inline.
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
-from .models import Action, Finding, Inspection, Plan, Role
+from improvement.roles import Role, is_pmo, roles_of  # noqa: F401 - used by the apps above
+
+from .models import Action, Finding, Inspection, Plan
 
 READERS_OF_THE_PLAN = {Role.PMO, Role.EXEC_LEAD, Role.REVIEWER, Role.BOARD}
-
-
-def roles_of(user: AbstractBaseUser | AnonymousUser) -> frozenset[str]:
-    """The user's role names, read once per request and kept on the user object."""
-    if not user.is_authenticated:
-        return frozenset()
-    cached = getattr(user, "_role_names", None)
-    if cached is None:
-        cached = frozenset(user.groups.values_list("name", flat=True))
-        user._role_names = cached  # type: ignore[attr-defined]
-    return cached
-
-
-def is_pmo(user) -> bool:
-    return Role.PMO in roles_of(user)
 
 
 def can_read_plan(user) -> bool:

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from . import services
+from . import hooks, services
 from .models import (
     Action,
     CarryOver,
@@ -66,16 +66,17 @@ def theme_key(theme: str) -> str:
 
 
 def _tally(actions: QuerySet) -> dict[str, int]:
-    """How many actions, and how many of each thing attached to them. One query per kind."""
-    from evidence.models import ClosureRequest, Evidence
+    """How many actions, and how many of each thing attached to them. One query per kind.
 
+    Evidence items and closure requests are the evidence app's to count (``hooks``).
+    """
     ids = actions.values("pk")
     return {
         "actions": actions.count(),
         "updates": WeeklyUpdate.objects.filter(action__in=ids).count(),
         "history": HistoryEntry.objects.filter(action__in=ids).count(),
-        "evidence": Evidence.objects.filter(action__in=ids).count(),
-        "closures": ClosureRequest.objects.filter(action__in=ids).count(),
+        "evidence": hooks.carry_over_counts["evidence"](ids),
+        "closures": hooks.carry_over_counts["closures"](ids),
         "findings": Action.findings.through.objects.filter(action__in=ids).count(),
         "exec_roles": Action.exec_roles.through.objects.filter(action__in=ids).count(),
     }
@@ -136,33 +137,8 @@ def carry_over_preview(*, plan: Plan, now: dt.datetime | None = None) -> CarryOv
 
 def _copy_plan_settings(*, old: Plan, new: Plan) -> None:
     """The exception report's settings, reminders, distribution list and who signs off."""
-    from evidence.models import ClosureSettings
-    from reporting.models import DistributionEntry, ReminderSlot, ReportSettings
-
-    report_settings = ReportSettings.objects.filter(plan=old).first()
-    if report_settings is not None:
-        slots = list(report_settings.reminder_slots.all())
-        report_settings.pk = None
-        report_settings.plan = new
-        report_settings._state.adding = True
-        report_settings.save()
-        for slot in slots:
-            slot.pk = None
-            slot.settings = report_settings
-            slot._state.adding = True
-        ReminderSlot.objects.bulk_create(slots)
-    entries = list(DistributionEntry.objects.filter(plan=old))
-    for entry in entries:
-        entry.pk = None
-        entry.plan = new
-        entry._state.adding = True
-    DistributionEntry.objects.bulk_create(entries)
-    closure_settings = ClosureSettings.objects.filter(plan=old).first()
-    if closure_settings is not None:
-        closure_settings.pk = None
-        closure_settings.plan = new
-        closure_settings._state.adding = True
-        closure_settings.save()
+    for copy in hooks.carry_over_settings.values():
+        copy(old=old, new=new)
 
 
 def plan_carry_over(
@@ -213,10 +189,9 @@ def plan_carry_over(
         )
         locked_label = _lock_open_period(plan=plan, by=by, name=name, now=now)
         # The drafts of the old plan's last locks, built while every action is still in it:
-        # a report reads the closures waiting at its lock by plan.
-        from reporting.services import drafts_build_due
-
-        drafts_build_due(plan=plan, now=now)
+        # a report reads the closures waiting at its lock by plan (``hooks``).
+        for before_move in hooks.carry_over_before_move.values():
+            before_move(plan=plan, now=now)
         before_open = _tally(plan.actions.open())
         before_closed = _tally(plan.actions.filter(status=Status.BLUE))
 

@@ -14,6 +14,8 @@ from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from improvement.roles import Role  # noqa: F401 - the plan's roles, imported from here too
+
 
 class Status(models.TextChoices):
     """RAGB, as trusts use it (DOMAIN.md)."""
@@ -51,16 +53,6 @@ class KeyQuestion(models.TextChoices):
     CARING = "caring", "Caring"
     RESPONSIVE = "responsive", "Responsive"
     WELL_LED = "well_led", "Well-led"
-
-
-class Role(models.TextChoices):
-    """The groups a user can be in; exec leads also hold an ``ExecRole``."""
-
-    PMO = "PMO", "PMO"
-    ACTION_LEAD = "Action lead", "Action lead"
-    EXEC_LEAD = "Executive lead", "Executive lead"
-    REVIEWER = "Assurance reviewer", "Assurance reviewer"
-    BOARD = "Board member", "Board member"
 
 
 class Inspection(models.Model):

@@ -22,6 +22,4 @@ urlpatterns = [
     path("", include("actions.findings_urls")),
     path("", include("actions.carryover_urls")),
     path("", include("actions.export_urls")),
-    path("", include("reporting.urls")),
-    path("", include("evidence.urls")),
 ]

@@ -19,10 +19,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from evidence.models import ClosureRequest
-from reporting.selectors import status_by_kind
-
-from . import access, selectors, services
+from . import access, hooks, selectors, services
 from .filters import SORTS, ActionFilter
 from .forms import LateWindowForm, LockNowForm, UpdateForm
 from .models import (
@@ -95,17 +92,6 @@ def _recent_updates_prefetch() -> Prefetch:
     )
 
 
-def _recent_closures_prefetch() -> Prefetch:
-    """Closure requests, newest first: the card shows "Closure requested" or a decline."""
-    return Prefetch(
-        "closure_requests",
-        queryset=ClosureRequest.objects.select_related("sign_off__decided_by").order_by(
-            "-requested_at", "-id"
-        ),
-        to_attr="recent_closures",
-    )
-
-
 @login_required
 def my_actions(request: HttpRequest) -> HttpResponse:
     """The lead's open actions with this period's update form on each."""
@@ -127,7 +113,9 @@ def my_actions(request: HttpRequest) -> HttpResponse:
         Action.objects.open()
         .led_by(request.user)
         .for_listing()
-        .prefetch_related(_recent_updates_prefetch(), _recent_closures_prefetch())
+        .prefetch_related(
+            _recent_updates_prefetch(), *(p() for p in hooks.my_actions_prefetches.values())
+        )
         .order_by("plan_id", "id")
     )
     periods: dict[int, ReportingPeriod] = {}
@@ -391,7 +379,7 @@ def _plan_body(
         "actions/_plan_body.html",
         {
             "plan": plan,
-            "table": status_by_kind(base),
+            "table": selectors.status_by_kind(base),
             "filter": action_filter,
             "page": page,
             "query": query.urlencode(),

@@ -5,3 +5,13 @@ class EvidenceConfig(AppConfig):
     """Evidence, closure requests and sign-off (issue: "Blue means proven")."""
 
     name = "evidence"
+
+    def ready(self) -> None:
+        from actions import hooks
+
+        from . import carryover, selectors
+
+        hooks.my_actions_prefetches["recent_closures"] = selectors.recent_closures_prefetch
+        hooks.carry_over_counts["evidence"] = carryover.evidence_count
+        hooks.carry_over_counts["closures"] = carryover.closures_count
+        hooks.carry_over_settings["evidence"] = carryover.closure_settings_copy

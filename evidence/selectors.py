@@ -387,3 +387,14 @@ def meetings_list() -> list[AssuranceMeeting]:
 def closures_to_present() -> list[ClosureRequest]:
     """What the PMO can put on a meeting's list: closures still waiting."""
     return list(ClosureRequest.objects.waiting().for_listing().order_by("requested_at", "id"))
+
+
+def recent_closures_prefetch() -> Prefetch:
+    """Closure requests, newest first: the card shows "Closure requested" or a decline."""
+    return Prefetch(
+        "closure_requests",
+        queryset=ClosureRequest.objects.select_related("sign_off__decided_by").order_by(
+            "-requested_at", "-id"
+        ),
+        to_attr="recent_closures",
+    )

@@ -8,7 +8,7 @@ from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from actions.forms_auth import SignInForm
+from .forms_auth import SignInForm
 
 
 def _sign_in_context() -> dict:

@@ -1,19 +1,13 @@
-"""Reads for the PMO's Automation page and the health checks."""
+"""Reads of what beat and the workers recorded: the health checks and the Automation page."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from typing import Any
 
-from django.apps import apps
 from django.conf import settings
-from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Max
-from django.utils import timezone
-
-from actions.models import ReportingPeriod
 
 from .models import Heartbeat, TaskRun
 
@@ -32,38 +26,6 @@ class ScheduledTask:
     task_name: str
     last_run: TaskRun | None
     last_ok_at: dt.datetime | None
-
-
-@dataclass(frozen=True)
-class Record:
-    """Something another app keeps (a report, a reminder), as the page shows it."""
-
-    title: str
-    at: dt.datetime | None
-    detail: str = ""
-    url: str = ""
-
-
-@dataclass
-class Automation:
-    now: dt.datetime
-    beat: Heartbeat | None
-    beat_stale: bool
-    scheduled: list[ScheduledTask]
-    last_lock: ReportingPeriod | None
-    last_exception_report: Record | None
-    last_reminders: Record | None
-    teams: Record | None
-    failed: list[TaskRun]
-    failures_days: int = FAILURES_SHOWN_DAYS
-
-    @property
-    def healthy(self) -> bool:
-        return not self.beat_stale and not self.worker_stale
-
-    @property
-    def worker_stale(self) -> bool:
-        return are_workers_stale(self.scheduled, self.now)
 
 
 def beat_task_names() -> dict[str, str]:
@@ -127,111 +89,3 @@ def failed_runs(now: dt.datetime) -> list[TaskRun]:
         at = last_ok.get(run.task_name)
         run.recovered_at = at if at and at > run.started_at else None
     return runs
-
-
-def last_lock() -> ReportingPeriod | None:
-    return (
-        ReportingPeriod.objects.filter(lock_recorded_at__isnull=False)
-        .select_related("plan", "locked_by")
-        .order_by("-lock_recorded_at", "-id")
-        .first()
-    )
-
-
-def _reporting_model(name: str) -> Any:
-    """A model of the reporting app, or None while that app does not have it."""
-    try:
-        return apps.get_model("reporting", name)
-    except LookupError:
-        return None
-
-
-def _has_fields(model: Any, *names: str) -> bool:
-    try:
-        for name in names:
-            model._meta.get_field(name)
-    except FieldDoesNotExist:
-        return False
-    return True
-
-
-def last_exception_report() -> Record | None:
-    """reporting.ExceptionReport: the newest built (``built_at``), issued or not."""
-    model = _reporting_model("ExceptionReport")
-    if model is None or not _has_fields(model, "built_at", "issued_at"):
-        return None
-    report = model.objects.select_related("period__plan").order_by("-built_at", "-id").first()
-    if report is None:
-        return None
-    if report.issued_at:
-        detail = f"Issued {timezone.localtime(report.issued_at):%a %d %b %Y %H:%M}"
-        if getattr(report, "auto_issued", False):
-            detail += " (automatically, at the issue deadline)"
-    else:
-        detail = "Draft, not yet issued"
-    try:
-        url = report.get_absolute_url()
-    except Exception:  # the reporting app's URLs may not be wired yet
-        url = ""
-    return Record(title=str(report), at=report.built_at, detail=detail, url=url)
-
-
-def last_reminders() -> Record | None:
-    """reporting.Reminder: the newest sent (``sent_at``), and how that slot went."""
-    model = _reporting_model("Reminder")
-    if model is None or not _has_fields(model, "sent_at", "slot_at", "status", "period"):
-        return None
-    latest = (
-        model.objects.filter(sent_at__isnull=False)
-        .select_related("period__plan")
-        .order_by("-sent_at", "-id")
-        .first()
-    )
-    if latest is None:
-        return None
-    same_slot = model.objects.filter(period=latest.period, slot_at=latest.slot_at)
-    sent = same_slot.filter(sent_at__isnull=False).count()
-    failed = same_slot.filter(status="failed").count()
-    slot = timezone.localtime(latest.slot_at)
-    detail = f"{sent} sent for the {slot:%a %d %b %H:%M} reminder"
-    if failed:
-        detail += f"; {failed} failed and will be tried again"
-    return Record(title=f"Reminders for {latest.period}", at=latest.sent_at, detail=detail)
-
-
-def teams_posts(now: dt.datetime) -> Record | None:
-    """integrations.TeamsPost: cards of the last week, and the newest failure still failing."""
-    try:
-        model = apps.get_model("integrations", "TeamsPost")
-    except LookupError:
-        return None
-    week = model.objects.filter(created_at__gte=now - dt.timedelta(days=FAILURES_SHOWN_DAYS))
-    if not week.exists():
-        return None
-    sent = week.filter(state="sent").count()
-    failing = week.filter(state="failed").select_related("webhook__plan").first()
-    detail = f"{sent} sent in the last {FAILURES_SHOWN_DAYS} days"
-    if failing:
-        failed = week.filter(state="failed").count()
-        detail += (
-            f"; {failed} failed, the newest for {failing.webhook.plan}: {failing.error}"
-            " (tried again every few minutes, six times in all)"
-        )
-    newest = week.order_by("-created_at", "-id").first()
-    return Record(title="Teams cards", at=newest.sent_at or newest.created_at, detail=detail)
-
-
-def automation(now: dt.datetime | None = None) -> Automation:
-    now = now or timezone.now()
-    beat = beat_heartbeat()
-    return Automation(
-        now=now,
-        beat=beat,
-        beat_stale=is_beat_stale(beat, now),
-        scheduled=scheduled_tasks(),
-        last_lock=last_lock(),
-        last_exception_report=last_exception_report(),
-        last_reminders=last_reminders(),
-        teams=teams_posts(now),
-        failed=failed_runs(now),
-    )

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "reporting",
     "programme",
     "integrations",
+    "demo",
     "improvement",
     "axes",
     "csp",

@@ -28,9 +28,8 @@ from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from actions.access import roles_of
-
 from .models import TwoFactorEvent
+from .roles import Role, roles_of
 
 # Set at a sign-in that still owes its second factor; removed when it is given.
 PENDING_KEY = "two_factor_pending"
@@ -49,8 +48,6 @@ def check_required_roles(app_configs=None, **kwargs) -> list:
     """System check: every name in TWO_FACTOR_REQUIRED_ROLES is one of the product's roles,
     so a typo cannot quietly leave a role without its second factor."""
     from django.core.checks import Error
-
-    from actions.models import Role
 
     unknown = sorted(set(settings.TWO_FACTOR_REQUIRED_ROLES) - set(Role.values))
     if not unknown:

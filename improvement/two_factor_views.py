@@ -20,9 +20,8 @@ from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from actions import access
-
 from . import auth, two_factor
+from .roles import is_pmo
 from .forms import CodeForm, ResetForm, SavedCodesForm, SignInCodeForm
 from .models import TwoFactorEvent
 
@@ -208,7 +207,7 @@ def regenerate_codes(request: HttpRequest) -> HttpResponse:
 
 
 def _may_reset(user) -> bool:
-    return access.is_pmo(user) or user.is_superuser
+    return is_pmo(user) or user.is_superuser
 
 
 def _require_reset_rights(request: HttpRequest) -> None:

@@ -5,7 +5,7 @@ from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import include, path, re_path
 
-from . import auth, health, oidc, two_factor_views, views
+from . import auth, oidc, two_factor_views, views
 
 
 def nhsuk_asset(request: HttpRequest, path: str) -> HttpResponse:
@@ -44,10 +44,11 @@ urlpatterns = [
     ),
     path("healthz", views.healthz, name="healthz"),
     path("healthz/automation", views.healthz_automation, name="healthz_automation"),
-    path("healthz/detail", health.DetailView.as_view(), name="healthz_detail"),
-    path("automation/", views.automation, name="automation"),
     path("admin/", admin.site.urls),
     re_path(r"^assets/(?P<path>.+)$", nhsuk_asset),
+    # Each app's pages, in the order they were first matched; each app routes only its own.
     path("", include("integrations.urls")),
     path("", include("actions.urls")),
+    path("", include("reporting.urls")),
+    path("", include("evidence.urls")),
 ]

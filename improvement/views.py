@@ -1,16 +1,11 @@
-"""Health checks for the load balancer and compose, and the PMO's Automation page."""
+"""Health checks for the load balancer and compose (the PMO's Automation page: reporting)."""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-
-from actions import access
 
 from . import selectors
 
@@ -57,11 +52,3 @@ def healthz_automation(request: HttpRequest) -> JsonResponse:
         },
     }
     return JsonResponse(body, status=200 if healthy else 503)
-
-
-@login_required
-def automation(request: HttpRequest) -> HttpResponse:
-    """For the PMO: is the automation alive, and what failed."""
-    if not access.is_pmo(request.user):
-        raise PermissionDenied("The Automation page is for the PMO.")
-    return render(request, "improvement/automation.html", {"automation": selectors.automation()})

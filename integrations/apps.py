@@ -6,3 +6,10 @@ class IntegrationsConfig(AppConfig):
 
     name = "integrations"
     verbose_name = "Integrations"
+
+    def ready(self) -> None:
+        from reporting import automation
+
+        from .selectors import teams_record
+
+        automation.extra_records["integrations.teams"] = teams_record

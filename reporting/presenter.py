@@ -14,9 +14,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from actions.models import STATUS_MEANING, FindingKind, Status
+from actions.selectors import StatusRow, StatusTable
 
 from . import content as c
-from .selectors import StatusRow, StatusTable
 
 STATUS_LABELS = {s.value: s.label for s in Status}
 STATUS_CSS = {s.value: s.label.lower() for s in Status}

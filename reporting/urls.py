@@ -2,9 +2,11 @@
 
 from django.urls import include, path
 
-from . import views
+from . import automation_views, views
 
 urlpatterns = [
+    path("automation/", automation_views.automation, name="automation"),
+    path("healthz/detail", automation_views.health_detail, name="healthz_detail"),
     path("exception-reports/", views.report_list, name="exception_report_list"),
     path("exception-reports/<int:pk>/", views.report_detail, name="exception_report"),
     path("exception-reports/<int:pk>/pdf/", views.report_pdf, name="exception_report_pdf"),

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 
 from actions.importer import plan_import
 from actions.models import Action, ExecRole, Finding, HistoryEntry, PlanEvent, Status
-from reporting.selectors import status_by_kind
+from actions.selectors import status_by_kind
 from tests.factories import InspectionFactory, PlanFactory
 
 DEMO_CSV = Path(settings.BASE_DIR) / "fixtures" / "ccc-improvement-plan-2019.csv"

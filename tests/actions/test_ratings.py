@@ -280,7 +280,7 @@ def test_finding_kinds_beyond_must_and_should_are_counted_when_present(inspectio
 
 def test_the_demo_inspection_carries_its_2019_ratings_once(settings):
     """Seed 000: Good overall, Requires improvement for well-led; seeding twice adds nothing."""
-    from actions.demo import demo_seed
+    from demo.seed import demo_seed
 
     settings.DEBUG = True
     plan = demo_seed()

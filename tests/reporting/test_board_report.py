@@ -15,8 +15,8 @@ from django.test import override_settings
 from PIL import Image
 
 from actions import services as plan_services
-from actions.demo import demo_seed
 from actions.models import ExecRole, FindingKind, Role, Status
+from demo.seed import demo_seed
 from evidence import services as evidence_services
 from reporting.board.pdf import render_board_html, render_board_pdf
 from reporting.board.services import board_report_document

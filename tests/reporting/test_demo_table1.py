@@ -11,8 +11,8 @@ import re
 import pytest
 from django.test import override_settings
 
-from actions.demo import demo_seed
 from actions.models import FindingKind, Status
+from demo.seed import demo_seed
 from reporting import selectors, tasks
 from reporting.models import ExceptionReport
 from reporting.pdf import render_pdf

@@ -15,8 +15,6 @@ import time_machine
 from django.core.management import call_command
 from django.test import override_settings
 
-from actions.demo import DemoRefused, demo_seed
-from actions.demo_history import HISTORY_WEEKS
 from actions.models import (
     Action,
     FindingKind,
@@ -28,6 +26,8 @@ from actions.models import (
     Status,
     WeeklyUpdate,
 )
+from demo.history import HISTORY_WEEKS
+from demo.seed import DemoRefused, demo_seed
 from evidence.models import AssuranceMeeting, ClosureRequest, Evidence, SignOff
 from reporting import selectors
 from reporting.board.services import board_report_document

@@ -12,9 +12,9 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from . import findings, services
-from .importer import plan_import
-from .models import Action, ExecRole, Inspection, KeyQuestion, Plan, Rating, Role
+from actions import findings, services
+from actions.importer import plan_import
+from actions.models import Action, ExecRole, Inspection, KeyQuestion, Plan, Rating, Role
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 PLAN_FILE = FIXTURES / "ccc-improvement-plan-2019.csv"
@@ -47,7 +47,7 @@ class DemoRefused(Exception):
 def demo_seed(*, history: bool = False, now: dt.datetime | None = None) -> Plan:
     """Load the demo plan and users. Safe to run again: nothing is duplicated.
 
-    With ``history``, the plan comes with a past (``actions.demo_history``): its cycle
+    With ``history``, the plan comes with a past (``demo.history``): its cycle
     began weeks before ``now``, and every week since has its updates, lock and exception
     report. The plan and its past are written once, when the plan is first created.
     """
@@ -115,7 +115,7 @@ def demo_seed(*, history: bool = False, now: dt.datetime | None = None) -> Plan:
 
         plan = Plan(name=PLAN_NAME, trust=TRUST, inspection=inspection)
         if history:
-            from .demo_history import history_write
+            from .history import history_write
 
             history_write(plan=plan, users=users, plan_file=PLAN_FILE, now=now, assign=assign)
             plan.refresh_from_db()

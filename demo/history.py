@@ -28,14 +28,13 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from actions import schedule, services
+from actions.importer import plan_import
+from actions.models import Action, Plan, ReportingPeriod, Status
 from evidence import services as evidence_services
 from evidence.models import AssuranceMeeting, ClosureRequest, Evidence
 from reporting import selectors as report_selectors
 from reporting import services as report_services
-
-from . import schedule, services
-from .importer import plan_import
-from .models import Action, Plan, ReportingPeriod, Status
 
 HISTORY_WEEKS = 18
 # The paper whose figures the plan file records (seed 000): mapped to today.

@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from actions.demo import DEMO_PASSWORD, DEMO_USERS, DemoRefused, demo_has_history, demo_seed
+from demo.seed import DEMO_PASSWORD, DEMO_USERS, DemoRefused, demo_has_history, demo_seed
 
 
 class Command(BaseCommand):

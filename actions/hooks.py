@@ -1,0 +1,33 @@
+"""Where the apps above actions plug into it, so that actions imports none of them.
+
+Dependencies point one way (pyproject.toml's import contract): reporting → evidence →
+actions → improvement. When a page or a service of actions needs something an app above
+owns, that app registers it here in its ``AppConfig.ready()``, keyed by its label, and
+actions calls whatever is registered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+
+# "My actions": prefetches for the lead's cards, so the page makes one query per kind
+# however many actions it lists (evidence: each action's closure requests).
+my_actions_prefetches: dict[str, Callable[[], Prefetch]] = {}
+
+# Carry-over: how many of a kind of thing travel with a set of actions (``ids`` is a
+# values("pk") queryset of them), by the key ``carryover.TALLIES`` lists it under
+# (evidence: "evidence" and "closures").
+carry_over_counts: dict[str, Callable[[QuerySet], int]] = {}
+
+# Carry-over: copy an app's settings of the old plan to the new one, called with
+# ``old=`` and ``new=`` (evidence: who signs off; reporting: the exception report's
+# settings, its reminders and the distribution list).
+carry_over_settings: dict[str, Callable[..., Any]] = {}
+
+# Carry-over: called with ``plan=`` and ``now=`` in its transaction, once the period in
+# progress has locked and before any action moves (reporting: the drafts of the old plan's
+# last locks, built while every action is still in it).
+carry_over_before_move: dict[str, Callable[..., Any]] = {}
