@@ -21,9 +21,9 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import auth, two_factor
-from .roles import is_pmo
 from .forms import CodeForm, ResetForm, SavedCodesForm, SignInCodeForm
 from .models import TwoFactorEvent
+from .roles import is_pmo
 
 # The sign-in steps show no menu: nothing in it opens until the step is done.
 STEP = {"hide_navigation": True}
