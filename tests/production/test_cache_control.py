@@ -8,8 +8,8 @@ from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
 from django.http import HttpResponse
 from django.test import Client
-from django.utils.cache import patch_cache_control
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 
 from actions import services
 from improvement.middleware import NoStoreForSignedInMiddleware
@@ -50,8 +50,12 @@ def test_an_htmx_fragment_is_never_stored(client, action, lead, plan):
 
     response = client.post(
         reverse("action_update", args=[action.pk]),
-        {f"{p}-status": "G", f"{p}-narrative": "On plan", f"{p}-period": period.pk,
-         f"{p}-base_revision": 0},
+        {
+            f"{p}-status": "G",
+            f"{p}-narrative": "On plan",
+            f"{p}-period": period.pk,
+            f"{p}-base_revision": 0,
+        },
         HTTP_HX_REQUEST="true",
     )
 
