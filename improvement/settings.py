@@ -307,6 +307,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reporting.tasks.sweep",
         "schedule": env.float("LOCK_SWEEP_SECONDS", default=120.0),
     },
+    # Deletes the uploaded files of import previews nobody confirmed.
+    "expire-import-previews": {
+        "task": "actions.tasks.expire_import_previews",
+        "schedule": crontab(minute=23),
+    },
     "prune-task-runs": {
         "task": "improvement.tasks.prune_task_runs",
         "schedule": crontab(hour=3, minute=17),
@@ -384,6 +389,11 @@ PLAN_PAGE_SIZE = env.int("PLAN_PAGE_SIZE", default=50)
 PLAN_PAGE_CACHE_SECONDS = env.int("PLAN_PAGE_CACHE_SECONDS", default=60)
 # Links in emails (reminders, issued reports) point here.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# An import preview (plan or findings) not confirmed within this many hours is deleted,
+# with the uploaded file behind it; the PMO uploads the file again.
+IMPORT_PREVIEW_MAX_AGE_HOURS = env.int("IMPORT_PREVIEW_MAX_AGE_HOURS", default=24)
+if IMPORT_PREVIEW_MAX_AGE_HOURS < 1:
+    raise ImproperlyConfigured("IMPORT_PREVIEW_MAX_AGE_HOURS must be 1 or more.")
 # Evidence files: stored under generated names outside any public folder.
 EVIDENCE_ROOT = Path(env.str("EVIDENCE_ROOT", default=str(VAR_DIR / "evidence")))
 EVIDENCE_MAX_UPLOAD_BYTES = env.int("EVIDENCE_MAX_UPLOAD_BYTES", default=25 * 1024 * 1024)
