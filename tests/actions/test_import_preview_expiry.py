@@ -20,13 +20,13 @@ from tests.factories import InspectionFactory, PlanFactory
 pytestmark = pytest.mark.django_db
 
 PLAN_CSV = (
-    "Ref.,Theme,Dept,Must do / should do,Requirement and actions,RAGB,Exec lead,"
-    "Start date,End date\nX1,Risk,Trust wide,Must do,Risk text,G,CE,01/01/19,30/06/19\n"
-).encode()
+    b"Ref.,Theme,Dept,Must do / should do,Requirement and actions,RAGB,Exec lead,"
+    b"Start date,End date\nX1,Risk,Trust wide,Must do,Risk text,G,CE,01/01/19,30/06/19\n"
+)
 FINDINGS_CSV = (
-    "Action No.,Core Service,Domain,CQC Finding\n"
-    "M1,Maternity,Safe,The trust must ensure midwives complete CTG training.\n"
-).encode()
+    b"Action No.,Core Service,Domain,CQC Finding\n"
+    b"M1,Maternity,Safe,The trust must ensure midwives complete CTG training.\n"
+)
 EXPIRED = "This preview has expired (previews are kept for 24 hours); nothing was saved."
 
 

@@ -255,9 +255,9 @@ def test_the_page_takes_the_same_queries_however_many_runs(client, pmo, django_a
         )
     client.force_login(pmo)
     # user, groups (the session is in the cache); beat's heartbeat; last good runs + the
-    # last run of each of the 3 scheduled tasks; the last lock; the last report; the last
+    # last run of each of the 4 scheduled tasks; the last lock; the last report; the last
     # reminder; the failures; when each failed task last succeeded
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         response = client.get(reverse("automation"))
     assert response.content.decode().count("— failed") == 20
 
