@@ -43,6 +43,8 @@ ALLOWED_HOSTS = env("ALLOWED_HOSTS")
 if not DEBUG and (not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS):
     raise ImproperlyConfigured("Set ALLOWED_HOSTS to the site's host names (not '*').")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# An out-of-date form says what happened and what to do (htmx saves keep the text).
+CSRF_FAILURE_VIEW = "improvement.views.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from actions import access
 
 from . import selectors
+from .middleware import PROBLEM_HEADER, signed_out_response
 
 
 @never_cache
@@ -65,3 +66,25 @@ def automation(request: HttpRequest) -> HttpResponse:
     if not access.is_pmo(request.user):
         raise PermissionDenied("The Automation page is for the PMO.")
     return render(request, "improvement/automation.html", {"automation": selectors.automation()})
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form sent with an out-of-date security token (CSRF_FAILURE_VIEW).
+
+    Usually the session ended, or the person signed in again in another tab, since the
+    page was loaded. An htmx save gets a short answer the page's script explains next to
+    the Save button, leaving the typed text in place; a plain form gets a page saying
+    what to do.
+    """
+    signed_in = request.user.is_authenticated
+    if request.headers.get("HX-Request") == "true":
+        if not signed_in:
+            return signed_out_response()
+        response = HttpResponse(
+            "The page was out of date, so this was not saved. Reload the page and try again.",
+            status=403,
+            content_type="text/plain; charset=utf-8",
+        )
+        response[PROBLEM_HEADER] = "out-of-date"
+        return response
+    return render(request, "403_csrf.html", {"signed_in": signed_in}, status=403)
