@@ -82,7 +82,6 @@
     if (!region) {
       region = document.createElement('div')
       region.className = 'app-save-problem'
-      region.setAttribute('role', 'alert')
       region.setAttribute('data-save-problem', '')
       form.appendChild(region)
     }
@@ -94,6 +93,8 @@
     if (!region) return
     var what = region.getAttribute('data-what') || 'your change'
     var parts = PROBLEMS[problem](what)
+    // An alert only while it has something to say: screen readers announce it at once.
+    region.setAttribute('role', 'alert')
     region.textContent = ''
     var said = document.createElement('p')
     var hidden = document.createElement('span')
@@ -123,7 +124,10 @@
   function clear (elt) {
     var form = elt && elt.closest ? elt.closest('form') : null
     var region = form && form.querySelector('[data-save-problem]')
-    if (region) region.textContent = ''
+    if (region) {
+      region.removeAttribute('role')
+      region.textContent = ''
+    }
   }
 
   function readCookie (name) {

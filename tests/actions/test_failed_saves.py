@@ -114,7 +114,7 @@ def test_a_lead_refused_the_action_gets_an_error_status_htmx_does_not_swap(
 
 
 @time_machine.travel(MONDAY_9AM, tick=False)
-def test_each_card_has_an_alert_region_beside_save_and_the_page_loads_the_script(
+def test_each_card_has_a_problem_region_beside_save_and_the_page_loads_the_script(
     client, action, lead
 ):
     client.force_login(lead)
@@ -123,5 +123,5 @@ def test_each_card_has_an_alert_region_beside_save_and_the_page_loads_the_script
 
     form = page[page.index(f'hx-post="{reverse("action_update", args=[action.pk])}"') :]
     form = form[: form.index("</form>")]
-    assert 'role="alert" data-save-problem data-what="this update"' in form
+    assert 'data-save-problem data-what="this update"' in form
     assert "save-problems" in page and 'data-sign-in-url="/accounts/login/"' in page
