@@ -10,7 +10,6 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -20,7 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from . import access, findings
+from . import access, findings, import_previews
 from .findings_forms import ColumnMappingForm, CompareForm, FindingsFileForm, RatingsGridForm
 from .importer import ImportFileError
 from .models import Action, Finding, Inspection, Plan
@@ -85,9 +84,7 @@ def inspections_compare(request: HttpRequest) -> HttpResponse:
 
 
 def _pending_dir() -> Path:
-    path = Path(settings.MEDIA_ROOT) / "pending-findings"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return import_previews.pending_dir(import_previews.FINDINGS_IMPORTS)
 
 
 def _pending(request: HttpRequest, inspection: Inspection, token: str | None = None):
@@ -97,13 +94,21 @@ def _pending(request: HttpRequest, inspection: Inspection, token: str | None = N
     if (
         pending.get("inspection") != inspection.pk
         or (token is not None and pending.get("token") != token)
-        or not path.is_file()
+        or import_previews.is_expired(path)
     ):
         return None, None
     return pending, path
 
 
 def _expired(request: HttpRequest, inspection: Inspection) -> HttpResponse:
+    pending = request.session.get(PENDING_KEY) or {}
+    path = _pending_dir() / str(pending.get("token", "missing"))
+    if pending.get("inspection") == inspection.pk and import_previews.is_expired(path):
+        # This browser's upload, deleted by the hourly sweep or too old to use now.
+        path.unlink(missing_ok=True)
+        request.session.pop(PENDING_KEY, None)
+        messages.error(request, import_previews.expired_message())
+        return redirect("findings_import", inspection.pk)
     messages.error(
         request,
         "That upload has already been imported or has expired; nothing was saved. "

@@ -6,13 +6,12 @@ import uuid
 from pathlib import Path
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from . import access
+from . import access, import_previews
 from .importer import plan_import
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -38,9 +37,7 @@ class PlanFileForm(forms.Form):
 
 
 def _pending_dir() -> Path:
-    path = Path(settings.MEDIA_ROOT) / "pending-imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return import_previews.pending_dir(import_previews.PLAN_IMPORTS)
 
 
 @login_required
@@ -70,16 +67,17 @@ def plan_import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("plan_import", pk=plan.pk)
     pending = request.session.get(PENDING_KEY) or {}
     path = _pending_dir() / str(pending.get("token", "missing"))
-    if (
-        pending.get("plan") != plan.pk
-        or pending.get("token") != request.POST.get("token")
-        or (not path.is_file())
-    ):
+    if pending.get("plan") != plan.pk or pending.get("token") != request.POST.get("token"):
         messages.error(
             request,
             "That preview has already been used or has expired; nothing was saved. "
             "Upload the file again to see a fresh preview.",
         )
+        return redirect("plan_import", pk=plan.pk)
+    if import_previews.is_expired(path):
+        path.unlink(missing_ok=True)
+        request.session.pop(PENDING_KEY, None)
+        messages.error(request, import_previews.expired_message())
         return redirect("plan_import", pk=plan.pk)
     report = plan_import(
         plan=plan, data=path.read_bytes(), filename=pending["name"], by=request.user, dry_run=False

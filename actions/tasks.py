@@ -2,10 +2,16 @@
 
 from celery import shared_task
 
-from . import services
+from . import import_previews, services
 
 
 @shared_task
 def lock_due_periods() -> int:
     """Lock every period whose deadline has passed (the schedule is each plan's data)."""
     return len(services.periods_lock_due())
+
+
+@shared_task
+def expire_import_previews() -> int:
+    """Delete the uploads behind import previews nobody confirmed in time (hourly)."""
+    return import_previews.import_previews_expire()

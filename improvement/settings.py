@@ -46,6 +46,8 @@ ALLOWED_HOSTS = env("ALLOWED_HOSTS")
 if not DEBUG and (not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS):
     raise ImproperlyConfigured("Set ALLOWED_HOSTS to the site's host names (not '*').")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# An out-of-date form says what happened and what to do (htmx saves keep the text).
+CSRF_FAILURE_VIEW = "improvement.views.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -83,6 +85,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Signed-in pages are never cached (shared ward computers); an htmx request whose
+    # session has ended gets a 401 the page can explain, not the sign-in page in a card.
+    "improvement.middleware.NoStoreForSignedInMiddleware",
+    "improvement.middleware.HtmxSignInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # A password sign-in of a PMO, exec lead, reviewer or board member is not finished
     # until the second factor is given: nothing else is served before.
@@ -352,6 +358,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "integrations.tasks.teams_sweep",
         "schedule": env.float("LOCK_SWEEP_SECONDS", default=120.0),
     },
+    # Deletes the uploaded files of import previews nobody confirmed.
+    "expire-import-previews": {
+        "task": "actions.tasks.expire_import_previews",
+        "schedule": crontab(minute=23),
+    },
     "prune-task-runs": {
         "task": "improvement.tasks.prune_task_runs",
         "schedule": crontab(hour=3, minute=17),
@@ -446,6 +457,11 @@ PLAN_PAGE_SIZE = env.int("PLAN_PAGE_SIZE", default=50)
 PLAN_PAGE_CACHE_SECONDS = env.int("PLAN_PAGE_CACHE_SECONDS", default=60)
 # Links in emails (reminders, issued reports) point here.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# An import preview (plan or findings) not confirmed within this many hours is deleted,
+# with the uploaded file behind it; the PMO uploads the file again.
+IMPORT_PREVIEW_MAX_AGE_HOURS = env.int("IMPORT_PREVIEW_MAX_AGE_HOURS", default=24)
+if IMPORT_PREVIEW_MAX_AGE_HOURS < 1:
+    raise ImproperlyConfigured("IMPORT_PREVIEW_MAX_AGE_HOURS must be 1 or more.")
 # Evidence files: stored under generated names outside any public folder.
 EVIDENCE_ROOT = Path(env.str("EVIDENCE_ROOT", default=str(VAR_DIR / "evidence")))
 EVIDENCE_MAX_UPLOAD_BYTES = env.int("EVIDENCE_MAX_UPLOAD_BYTES", default=25 * 1024 * 1024)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from . import selectors
+from .middleware import PROBLEM_HEADER, signed_out_response
 
 
 @never_cache
@@ -52,3 +54,25 @@ def healthz_automation(request: HttpRequest) -> JsonResponse:
         },
     }
     return JsonResponse(body, status=200 if healthy else 503)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form sent with an out-of-date security token (CSRF_FAILURE_VIEW).
+
+    Usually the session ended, or the person signed in again in another tab, since the
+    page was loaded. An htmx save gets a short answer the page's script explains next to
+    the Save button, leaving the typed text in place; a plain form gets a page saying
+    what to do.
+    """
+    signed_in = request.user.is_authenticated
+    if request.headers.get("HX-Request") == "true":
+        if not signed_in:
+            return signed_out_response()
+        response = HttpResponse(
+            "The page was out of date, so this was not saved. Reload the page and try again.",
+            status=403,
+            content_type="text/plain; charset=utf-8",
+        )
+        response[PROBLEM_HEADER] = "out-of-date"
+        return response
+    return render(request, "403_csrf.html", {"signed_in": signed_in}, status=403)

@@ -217,6 +217,15 @@ def test_board_members_exec_reviewers_and_pmo_download_the_pdf(
     assert 'filename="board-report-2026-10.pdf"' in response["Content-Disposition"]
 
 
+def test_the_pdf_download_is_never_stored_in_the_browser_cache(client, ready_report, readers):
+    client.force_login(readers["board"])
+
+    response = client.get(reverse("board_report_pdf", args=[ready_report.pk]))
+
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+
+
 @pytest.mark.parametrize("name", ["board_report_pdf", "board_report", "board_report_status"])
 def test_action_leads_are_refused_and_anonymous_users_sent_to_sign_in(
     client, ready_report, lead, name
