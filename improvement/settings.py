@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "evidence",
     "reporting",
     "programme",
+    "kpis",
     "integrations",
     "demo",
     "improvement",

@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 
 class ProgrammeConfig(AppConfig):
-    """The programme around the actions: KPIs and their statistical process control charts."""
+    """The programme around the actions: workstreams and root causes."""
 
     name = "programme"
     verbose_name = "Improvement programme"

@@ -3,8 +3,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from programme.series import SeriesError, read_series_csv
-from programme.spc import ASSURANCE_LABELS, POINT_TYPE_LABELS, Direction, xmr_chart
+from kpis.series import SeriesError, read_series_csv
+from kpis.spc import ASSURANCE_LABELS, POINT_TYPE_LABELS, Direction, xmr_chart
 
 
 class Command(BaseCommand):

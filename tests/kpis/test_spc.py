@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from programme.series import SeriesError, read_series_csv
-from programme.spc import (
+from kpis.series import SeriesError, read_series_csv
+from kpis.spc import (
     Assurance,
     PointType,
     part_of_run,
@@ -139,7 +139,7 @@ def test_reference_series_with_a_target_between_the_limits_is_hit_and_miss():
 )
 def test_assurance_matches_the_reference(direction, expected):
     """Reference: limits (1, 3), (5, 7), (1, 5) against a target of 4."""
-    from programme.spc import assurance
+    from kpis.spc import assurance
 
     got = [
         assurance(target=4, lpl=lpl, upl=upl, direction=direction)
