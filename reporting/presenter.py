@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from actions.models import STATUS_MEANING, FindingKind, Status
 
 from . import content as c
-from .selectors import StatusRow, StatusTable
+from .table1 import StatusTable
 
 STATUS_LABELS = {s.value: s.label for s in Status}
 STATUS_CSS = {s.value: s.label.lower() for s in Status}
@@ -411,8 +411,6 @@ def present(
     if compact:
         _compact(groups)
 
-    table = content["table"]
-    columns = [Status(s) for s in table["columns"]]
     compliance = content["compliance"]
     period = content["period"]
     return ReportView(
@@ -436,12 +434,7 @@ def present(
         correction_reason=document.get("correction_reason", ""),
         commentary=document.get("commentary", ""),
         oversight_group=content.get("oversight_group", ""),
-        table=StatusTable(
-            rows=[
-                StatusRow(kind=FindingKind(r["kind"]), counts=r["counts"]) for r in table["rows"]
-            ],
-            columns=columns,
-        ),
+        table=StatusTable.from_document(content["table"]),
         compliance=ComplianceRow("All actions due", **compliance["overall"]),
         compliance_by_exec=[
             ComplianceRow(r["label"], r["due"], r["received"]) for r in compliance["by_exec"]
