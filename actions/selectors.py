@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Count, QuerySet
 
-from .models import STATUS_MEANING, FindingKind, Plan, ReportingPeriod, Status
+from .models import Plan, ReportingPeriod
+from .table1 import status_by_kind  # noqa: F401 - Table 1 of the plan page
 
 # One statement, read on every request of the plan page: everything a change to its table
 # moves. A saved change to an action moves its ``version`` or ``updated_at``; an action
@@ -34,66 +33,3 @@ def plan_page_fingerprint(*, plan: Plan, period: ReportingPeriod) -> str:
     return hashlib.blake2b(raw.encode(), digest_size=12).hexdigest()
 
 
-# Table 1 of the papers: columns worst first, ending with the complete; White last.
-TABLE_STATUSES = [Status.RED, Status.AMBER, Status.GREEN, Status.BLUE, Status.WHITE]
-ALWAYS_SHOWN_KINDS = {FindingKind.MUST, FindingKind.SHOULD}
-
-
-@dataclass(frozen=True)
-class StatusRow:
-    kind: FindingKind
-    counts: list[int]
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts)
-
-    @property
-    def label(self) -> str:
-        return f"{self.kind.label} actions ({self.total})"
-
-
-@dataclass(frozen=True)
-class StatusTable:
-    """Finding kind × RAGB, laid out like Table 1 of the board papers."""
-
-    rows: list[StatusRow]
-    columns: list[Status]
-
-    @property
-    def headings(self) -> list[tuple[Status, str]]:
-        return [(s, STATUS_MEANING[s]) for s in self.columns]
-
-    @property
-    def totals(self) -> list[int]:
-        return [sum(r.counts[i] for r in self.rows) for i in range(len(self.columns))]
-
-    @property
-    def grand_total(self) -> int:
-        return sum(self.totals)
-
-    @property
-    def labelled_rows(self) -> list[tuple[StatusRow, list[tuple[Status, int]]]]:
-        """Each row with its counts paired with their columns (for plain-text layouts)."""
-        return [(row, list(zip(self.columns, row.counts, strict=True))) for row in self.rows]
-
-    def count(self, kind: str, status: str) -> int:
-        for row in self.rows:
-            if row.kind == kind:
-                return row.counts[self.columns.index(Status(status))]
-        return 0
-
-
-def status_by_kind(actions: QuerySet) -> StatusTable:
-    """One grouped query, whatever the size of the plan."""
-    found = {
-        (r["kind"], r["status"]): r["n"]
-        for r in actions.order_by().values("kind", "status").annotate(n=Count("pk"))
-    }
-    kinds_present = {k for (k, _s) in found}
-    rows = [
-        StatusRow(kind=kind, counts=[found.get((kind.value, s.value), 0) for s in TABLE_STATUSES])
-        for kind in FindingKind
-        if kind in kinds_present or kind in ALWAYS_SHOWN_KINDS
-    ]
-    return StatusTable(rows=rows, columns=TABLE_STATUSES)

@@ -12,7 +12,7 @@ import datetime as dt
 import importlib
 import logging
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +20,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from actions.models import ExecRole, FindingKind, PeriodSnapshot, ReportingPeriod, Status
+from actions.table1 import status_by_kind
 
 from .models import ReportSettings
 
@@ -28,7 +29,6 @@ logger = logging.getLogger(__name__)
 SCHEMA = 1
 DUE_TO_END_DAYS = 28  # "due to end in the next four weeks"
 NO_EXEC = ""  # the group of actions with no exec lead recorded
-TABLE_STATUSES = [Status.RED, Status.AMBER, Status.GREEN, Status.BLUE, Status.WHITE]
 KIND_ORDER = {kind.value: n for n, kind in enumerate(FindingKind)}
 
 # Why an action is in the report (the sections), and why it goes to the oversight group.
@@ -227,11 +227,9 @@ def report_content(
 
     deadline_date = timezone.localtime(period.deadline, plan.tz).date()
     due_by = deadline_date + dt.timedelta(days=DUE_TO_END_DAYS)
-    counts: Counter = Counter()
     actions = []
     for r in rows:
         status = r["action_status"]
-        counts[(r["kind"], status)] += 1
         is_open = status != Status.BLUE
         prev = before.get(r["action_id"])
         flags = []
@@ -287,12 +285,7 @@ def report_content(
             }
         )
 
-    kinds_present = {kind for (kind, _status) in counts}
-    table_rows = [
-        {"kind": kind.value, "counts": [counts[(kind.value, s.value)] for s in TABLE_STATUSES]}
-        for kind in FindingKind
-        if kind.value in kinds_present or kind in (FindingKind.MUST, FindingKind.SHOULD)
-    ]
+    table = status_by_kind((r["kind"], r["action_status"]) for r in rows)
     local_lock = timezone.localtime(period.locked_at, plan.tz)
     return {
         "schema": SCHEMA,
@@ -319,7 +312,10 @@ def report_content(
         "oversight_group": report_settings.oversight_group,
         "due_to_end_days": DUE_TO_END_DAYS,
         "exec_roles": exec_roles,
-        "table": {"columns": [s.value for s in TABLE_STATUSES], "rows": table_rows},
+        "table": {
+            "columns": [s.value for s in table.columns],
+            "rows": [{"kind": row.kind, "counts": row.counts} for row in table.rows],
+        },
         "compliance": _compliance(rows, exec_roles),
         "actions": actions,
         "closures": closures,

@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from actions.models import STATUS_MEANING, FindingKind, Status
-from actions.selectors import StatusRow, StatusTable
+from actions.table1 import StatusTable
 
 from . import content as c
 
@@ -411,8 +411,6 @@ def present(
     if compact:
         _compact(groups)
 
-    table = content["table"]
-    columns = [Status(s) for s in table["columns"]]
     compliance = content["compliance"]
     period = content["period"]
     return ReportView(
@@ -436,12 +434,7 @@ def present(
         correction_reason=document.get("correction_reason", ""),
         commentary=document.get("commentary", ""),
         oversight_group=content.get("oversight_group", ""),
-        table=StatusTable(
-            rows=[
-                StatusRow(kind=FindingKind(r["kind"]), counts=r["counts"]) for r in table["rows"]
-            ],
-            columns=columns,
-        ),
+        table=StatusTable.from_document(content["table"]),
         compliance=ComplianceRow("All actions due", **compliance["overall"]),
         compliance_by_exec=[
             ComplianceRow(r["label"], r["due"], r["received"]) for r in compliance["by_exec"]

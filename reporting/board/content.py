@@ -27,14 +27,13 @@ from actions.models import (
     Status,
     WeeklyUpdate,
 )
+from actions.table1 import TABLE_STATUSES, status_by_kind
 
 from ..content import action_order, exec_codes
 from .asat import ActionAsAt, plan_as_at
 from .charts import percent
 
 SCHEMA = 1
-TABLE_STATUSES = [Status.RED, Status.AMBER, Status.GREEN, Status.BLUE, Status.WHITE]
-ALWAYS_SHOWN_KINDS = {FindingKind.MUST.value, FindingKind.SHOULD.value}
 KIND_ORDER = [k.value for k in FindingKind]
 KIND_LABELS = dict(FindingKind.choices)
 KEY_QUESTION_LABELS = dict(KeyQuestion.choices)
@@ -190,29 +189,21 @@ def _counts(statuses: Iterable[str]) -> list[int]:
 
 def _status_by_kind(actions: list[ActionAsAt]) -> dict[str, Any]:
     """Table 1 of the papers: finding kind against RAGB."""
-    by_kind: dict[str, list[str]] = defaultdict(list)
-    for action in actions:
-        by_kind[action.kind].append(action.status)
-    rows = []
-    for kind in KIND_ORDER:
-        if kind not in by_kind and kind not in ALWAYS_SHOWN_KINDS:
-            continue
-        counts = _counts(by_kind.get(kind, []))
-        rows.append(
-            {
-                "kind": kind,
-                "label": f"{KIND_LABELS[kind]} actions ({sum(counts)})",
-                "name": KIND_LABELS[kind],
-                "counts": counts,
-                "total": sum(counts),
-            }
-        )
-    totals = [sum(r["counts"][i] for r in rows) for i in range(len(TABLE_STATUSES))]
+    table = status_by_kind((a.kind, a.status) for a in actions)
     return {
         "columns": _status_columns(),
-        "rows": rows,
-        "totals": totals,
-        "grand_total": sum(totals),
+        "rows": [
+            {
+                "kind": row.kind,
+                "label": row.label,
+                "name": row.name,
+                "counts": row.counts,
+                "total": row.total,
+            }
+            for row in table.rows
+        ],
+        "totals": table.totals,
+        "grand_total": table.grand_total,
     }
 
 

@@ -10,6 +10,8 @@ from typing import Any
 
 from django.utils.safestring import mark_safe
 
+from actions.table1 import StatusTable
+
 from . import charts
 
 STATUS_CLASS = {"R": "red", "A": "amber", "G": "green", "B": "blue", "W": "white"}
@@ -99,7 +101,7 @@ def present_board(document: dict[str, Any], *, image_format: str = charts.IMAGE_
             "meeting_date_label": _date(cover.get("meeting_date")),
             "written_on_label": _date(cover.get("written_on")),
         },
-        "status_table": {**status, "rows": _cells(status)},
+        "status_table": StatusTable.from_document(status),
         "status_chart": _chart(
             charts.status_bar_chart(
                 title=f"Status of actions by finding kind, {month}",

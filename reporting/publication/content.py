@@ -11,7 +11,6 @@ import datetime as dt
 import hashlib
 import json
 import re
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +29,7 @@ from actions.models import (
     Status,
     WeeklyUpdate,
 )
+from actions.table1 import TABLE_STATUSES, status_by_kind
 from evidence.models import Evidence
 
 from .redact import Redactor, exec_label, lead_label, redactor_for_plan
@@ -55,7 +55,6 @@ FIELDS: list[tuple[str, str, bool]] = [
 ]
 FIELD_KEYS = [key for key, _, _ in FIELDS]
 DEFAULT_FIELDS = [key for key, _, on in FIELDS if on]
-TABLE_STATUSES = [Status.RED, Status.AMBER, Status.GREEN, Status.BLUE, Status.WHITE]
 KIND_ORDER = {kind.value: n for n, kind in enumerate(FindingKind)}
 STATUS_LABELS = dict(Status.choices)
 # History entries that carry a lead's narrative: shown only with the updates themselves.
@@ -208,22 +207,20 @@ def _action(
 
 
 def _table(actions: list[Action]) -> dict[str, Any]:
-    """Counts by finding kind and RAGB status: the summary on page 1 (seed 002)."""
-    counts = Counter((a.kind, a.status) for a in actions)
-    rows = []
-    for kind in FindingKind:
-        numbers = [counts[(kind.value, s.value)] for s in TABLE_STATUSES]
-        if sum(numbers):
-            rows.append({"label": kind.label, "counts": numbers, "total": sum(numbers)})
-    totals = [sum(r["counts"][i] for r in rows) for i in range(len(TABLE_STATUSES))]
+    """Counts by finding kind and RAGB status: the summary on page 1 (seed 002).
+
+    Only the kinds the plan has, each headed by its name alone.
+    """
+    table = status_by_kind(((a.kind, a.status) for a in actions), always_shown=())
     return {
         "headings": [
-            {"code": s.value, "label": s.label, "meaning": STATUS_MEANING[s]}
-            for s in TABLE_STATUSES
+            {"code": s.value, "label": s.label, "meaning": STATUS_MEANING[s]} for s in table.columns
         ],
-        "rows": rows,
-        "totals": totals,
-        "total": sum(totals),
+        "rows": [
+            {"label": row.name, "counts": row.counts, "total": row.total} for row in table.rows
+        ],
+        "totals": table.totals,
+        "total": table.grand_total,
     }
 
 
