@@ -17,6 +17,7 @@ from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from actions import history
 from actions import services as action_services
 from actions.access import is_pmo
 from actions.models import Action, HistoryEntry, Plan, Status
@@ -62,6 +63,7 @@ def _history(
     return HistoryEntry.objects.create(
         action=action,
         actor=by,
+        actor_name=history.user_name(by),
         at=at,
         kind=kind,
         version=action.version,
@@ -277,7 +279,7 @@ def closure_request(
             kind=HistoryEntry.Kind.CLOSURE_REQUESTED,
             at=now,
             note=summary,
-            changes={"evidence": ["", "; ".join(e.title for e in usable)]},
+            changes={history.EVIDENCE: history.change([], [e.title for e in usable])},
         )
         if inspector is not None:
             _inspector_name(closure=closure, inspector=inspector, by=by, now=now)

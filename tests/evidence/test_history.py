@@ -59,9 +59,9 @@ def test_every_event_appears_in_the_history(
         K.REOPENED,
     ]
     approved = action.history.get(kind=K.CLOSURE_APPROVED)
-    assert approved.actor == reviewer and approved.changes == {"RAGB": ["Green", "Blue"]}
+    assert approved.actor == reviewer and approved.changes == {"status": ["G", "B"]}
     reopened = action.history.get(kind=K.REOPENED)
-    assert reopened.note == "Audit found gaps" and reopened.changes == {"RAGB": ["Blue", "Green"]}
+    assert reopened.note == "Audit found gaps" and reopened.changes == {"status": ["B", "G"]}
     assert action.history.get(kind=K.CLOSURE_DECLINED).note.startswith("CSPI failed")
 
     client.force_login(lead)
