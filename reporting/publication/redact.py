@@ -17,6 +17,11 @@ username: replacing every "ward" in a hospital's plan would make it unreadable. 
 preview lists the words kept for that reason, so the PMO can check them before publishing.
 Matching ignores case; two people sharing a name both become "a member of staff".
 
+People are known by every name the history recorded for them, not only today's: the
+actor's name on each entry and the names in changes of action lead, as they were when
+written. A renamed user's old name takes their current title; a deleted user's name
+becomes "a member of staff".
+
 A trust has thousands of staff accounts, so names are not tried one by one: every way of
 writing each person's name is a key in a dictionary of word sequences, and the text is
 split into words once and read left to right, one lookup per word (known email addresses
