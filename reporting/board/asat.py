@@ -5,6 +5,14 @@ Every change to an action goes through a service that records a ``HistoryEntry``
 values before and after, so the plan at a moment is today's plan with each change recorded
 at or after that moment undone, newest first. Narratives are the newest update text saved
 before the moment (an update replaced later keeps its earlier text in the history).
+
+The history holds field names and raw values (``actions.history``), never screen labels, so
+renaming a label cannot change a past report. django-simple-history's ``as_of()`` was
+weighed and not adopted: it would replace only the ~45 lines that undo fields, exec leads
+and findings, while adding a second history written by signals (which ``bulk_update`` in
+the carry-over skips), historical tables for the two many-to-many fields, and a backfill
+from these entries for every month before it was installed; the creation times, status
+changes (trajectory) and narratives would still come from here.
 """
 
 from __future__ import annotations
