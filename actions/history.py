@@ -33,9 +33,10 @@ UPDATE_STATUS = "update_status"  # the RAGB the lead chose on a weekly update
 NARRATIVE = "narrative"
 EVIDENCE = "evidence"
 PLAN = "plan"
+PEER_INSPECTOR = "peer_inspector"
 
 # Fields whose value names a person: what redaction must know, whatever they are called now.
-PERSON_FIELDS = (ACTION_LEAD,)
+PERSON_FIELDS = (ACTION_LEAD, PEER_INSPECTOR)
 
 
 def user_name(user: Any) -> str:
@@ -115,6 +116,7 @@ FIELDS: dict[str, HistoryField] = {
     NARRATIVE: HistoryField("narrative"),
     EVIDENCE: HistoryField("evidence", _joined("; ")),
     PLAN: HistoryField("plan", _named),
+    PEER_INSPECTOR: HistoryField("peer inspector", _named),
 }
 
 

@@ -44,12 +44,6 @@ def _now(now: dt.datetime | None) -> dt.datetime:
     return now or timezone.now()
 
 
-def _name(user: AbstractBaseUser | None) -> str:
-    if user is None:
-        return "System"
-    return user.get_full_name() or user.get_username()
-
-
 def _history(
     *,
     action: Action,
@@ -311,6 +305,7 @@ def _inspector_name(
     by: AbstractBaseUser,
     now: dt.datetime,
 ) -> PeerInspection:
+    named = PeerInspection.objects.filter(closure=closure).select_related("inspector").first()
     inspection, _ = PeerInspection.objects.update_or_create(
         closure=closure,
         defaults={"inspector": inspector, "named_by": by, "named_at": now},
@@ -320,7 +315,9 @@ def _inspector_name(
         by=by,
         kind=HistoryEntry.Kind.INSPECTOR_NAMED,
         at=now,
-        note=_name(inspector),
+        changes={
+            history.PEER_INSPECTOR: history.change(named.inspector if named else None, inspector)
+        },
     )
     return inspection
 

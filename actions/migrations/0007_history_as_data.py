@@ -63,6 +63,7 @@ SHOWN = {
     "findings": ("findings", ","),
     "evidence": ("evidence", ";"),
     "plan": ("plan", "plan"),
+    "peer_inspector": ("peer inspector", "person"),
 }
 SEPARATORS = {"/": "/", ",": ", ", ";": "; "}
 
@@ -164,14 +165,21 @@ def forwards(apps, schema_editor):
             HistoryEntry.objects.bulk_update(batch, ["changes"])
             batch = []
     HistoryEntry.objects.bulk_update(batch, ["changes"])
+    batch = []
+    # "Peer inspector named" kept the inspector's name as the note: now a person field.
+    named = HistoryEntry.objects.filter(kind="inspector_named", changes={}).exclude(note="")
+    for entry in named.only("id", "note").iterator(chunk_size=2000):
+        entry.changes = {"peer_inspector": [None, _read("person", entry.note, lookups)]}
+        entry.note = ""
+        batch.append(entry)
+    HistoryEntry.objects.bulk_update(batch, ["changes", "note"], batch_size=1000)
 
 
 def backwards(apps, schema_editor):
     HistoryEntry = apps.get_model("actions", "HistoryEntry")
     batch = []
-    for entry in HistoryEntry.objects.exclude(changes={}).only("id", "kind", "changes").iterator(
-        chunk_size=2000
-    ):
+    entries = HistoryEntry.objects.exclude(changes={}).only("id", "kind", "changes", "note")
+    for entry in entries.iterator(chunk_size=2000):
         if not isinstance(entry.changes, dict):
             continue
         shown = {}
@@ -183,12 +191,14 @@ def backwards(apps, schema_editor):
             if key == "status" and entry.kind in UPDATE_KINDS:
                 label = "action status"
             shown[label] = [_show(how, v) for v in pair]
+        if entry.kind == "inspector_named" and "peer_inspector" in entry.changes:
+            shown, entry.note = {}, _show("person", entry.changes["peer_inspector"][1])
         entry.changes = shown
         batch.append(entry)
         if len(batch) >= 1000:
-            HistoryEntry.objects.bulk_update(batch, ["changes"])
+            HistoryEntry.objects.bulk_update(batch, ["changes", "note"])
             batch = []
-    HistoryEntry.objects.bulk_update(batch, ["changes"])
+    HistoryEntry.objects.bulk_update(batch, ["changes", "note"])
 
 
 class Migration(migrations.Migration):

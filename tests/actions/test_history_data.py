@@ -232,6 +232,14 @@ def test_the_migration_turns_labels_into_field_names_and_back(people):
         )
         for kind, changes in LEGACY.items()
     }
+    inspector_named = HistoryEntry.objects.create(
+        action=action,
+        actor=people["pmo"],
+        at=london(2019, 6, 2, 9),
+        kind=HistoryEntry.Kind.INSPECTOR_NAMED,
+        version=1,
+        note="Sam Adeyemi",
+    )
     migration.forwards(apps, None)
 
     for kind, entry in entries.items():
@@ -246,9 +254,16 @@ def test_the_migration_turns_labels_into_field_names_and_back(people):
             {"id": None, "name": "Someone Gone"},
         ]
     }
+    inspector_named.refresh_from_db()
+    assert (inspector_named.changes, inspector_named.note) == (
+        {"peer_inspector": [None, {"id": people["lead2"].pk, "name": "Sam Adeyemi"}]},
+        "",
+    )
     assert plan_as_at(action.plan, london(2019, 5, 1, 0))[0].end_date == dt.date(2019, 5, 31)
 
     migration.backwards(apps, None)
     for kind, entry in entries.items():
         entry.refresh_from_db()
         assert entry.changes == LEGACY[kind], kind
+    inspector_named.refresh_from_db()
+    assert (inspector_named.changes, inspector_named.note) == ({}, "Sam Adeyemi")
