@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from . import hooks, services
+from . import history, hooks, services
 from .models import (
     Action,
     CarryOver,
@@ -215,10 +215,14 @@ def plan_carry_over(
         entries = []
         themes_changed = 0
         for action in moving:
-            changes: dict[str, list[Any]] = {"plan": [plan.name, new_plan.name]}
+            changes: dict[str, list[Any]] = {
+                history.PLAN: history.change(
+                    {"id": plan.pk, "name": plan.name}, {"id": new_plan.pk, "name": new_plan.name}
+                )
+            }
             new_theme = renames.get(action.theme)
             if new_theme is not None:
-                changes["theme"] = [action.theme, new_theme]
+                changes[history.THEME] = history.change(action.theme, new_theme)
                 action.theme = new_theme
                 themes_changed += 1
             action.plan = new_plan
@@ -229,6 +233,7 @@ def plan_carry_over(
                 HistoryEntry(
                     action=action,
                     actor=by,
+                    actor_name=history.user_name(by),
                     at=now,
                     kind=HistoryEntry.Kind.CHANGED,
                     version=action.version,

@@ -563,10 +563,14 @@ class HistoryEntry(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The actor's name when they made the change: kept if they are renamed or deleted, so
+    # the record still says who it was and publication still knows the name to take out.
+    actor_name = models.CharField(max_length=300, blank=True)
     at = models.DateTimeField()
     kind = models.CharField(max_length=20, choices=Kind.choices)
     version = models.PositiveIntegerField(help_text="The action's version after this change.")
-    # {"field": [before, after]} with values as shown to users.
+    # {field name: [before, after]} with raw values; ``actions.history`` names the fields
+    # and shows them.
     changes = models.JSONField(default=dict)
     note = models.TextField(blank=True)
 
@@ -576,6 +580,20 @@ class HistoryEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action}: {self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def shown_changes(self):
+        """The changes with labels and display values: what history pages show."""
+        from .history import shown
+
+        return shown(self.changes)
+
+    @property
+    def actor_label(self) -> str:
+        """Who made the change: their name now, else as recorded, else the system."""
+        if self.actor is not None:
+            return self.actor.get_full_name() or self.actor.get_username()
+        return self.actor_name or "System"
 
 
 class PlanEvent(models.Model):

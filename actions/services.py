@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from . import schedule
+from . import history, schedule
 from .models import (
     Action,
     ExecRole,
@@ -96,17 +96,6 @@ def _now(now: dt.datetime | None) -> dt.datetime:
     return now or timezone.now()
 
 
-def _display(value: Any) -> Any:
-    """A value as history shows it: JSON-safe and readable."""
-    if isinstance(value, dt.date):
-        return value.strftime("%d/%m/%Y")
-    if hasattr(value, "get_full_name"):
-        return value.get_full_name() or value.get_username()
-    if value is None:
-        return ""
-    return value
-
-
 def _record(
     *,
     action: Action,
@@ -119,6 +108,7 @@ def _record(
     return HistoryEntry.objects.create(
         action=action,
         actor=actor,
+        actor_name=history.user_name(actor),
         at=at,
         kind=kind,
         version=action.version,
@@ -323,7 +313,7 @@ def late_window_grant(
             actor=by,
             at=now,
             kind=PlanEvent.Kind.LATE_WINDOW,
-            detail=f"{_display(lead)} until "
+            detail=f"{history.user_name(lead)} until "
             f"{timezone.localtime(expires_at, period.plan.tz):%a %d %b %Y %H:%M}: {reason.strip()}",
         )
     return window
@@ -419,13 +409,13 @@ def update_submit(
                 current=existing,
             )
 
-        before_status = action.get_status_display()
+        before_status = action.status
         if existing:
             changes = {}
             if existing.status != status:
-                changes["status"] = [existing.get_status_display(), Status(status).label]
+                changes[history.UPDATE_STATUS] = history.change(existing.status, status)
             if existing.narrative != narrative:
-                changes["narrative"] = [existing.narrative, narrative]
+                changes[history.NARRATIVE] = history.change(existing.narrative, narrative)
             existing.status = status
             existing.narrative = narrative
             existing.author = author
@@ -445,11 +435,14 @@ def update_submit(
                 submitted_at=now,
                 late=late,
             )
-            changes = {"status": ["", Status(status).label], "narrative": ["", narrative]}
+            changes = {
+                history.UPDATE_STATUS: history.change(None, status),
+                history.NARRATIVE: history.change("", narrative),
+            }
             kind = HistoryEntry.Kind.UPDATE_SAVED
         if action.status != status:
             action.status = status
-            changes["action status"] = [before_status, Status(status).label]
+            changes[history.STATUS] = history.change(before_status, status)
         action.version += 1
         action.save(update_fields=["status", "version", "updated_at"])
         _record(
@@ -576,32 +569,23 @@ def action_edit(
         for name, value in fields.items():
             before = getattr(current, name)
             if before != value:
-                model_field = Action._meta.get_field(name)
-                if model_field.choices:
-                    shown = dict(model_field.flatchoices)
-                    changes[str(model_field.verbose_name)] = [
-                        shown.get(before, before),
-                        shown.get(value, value),
-                    ]
-                else:
-                    changes[str(model_field.verbose_name)] = [_display(before), _display(value)]
+                changes[name] = history.change(before, value)
                 setattr(current, name, value)
         _check_dates(current.start_date, current.end_date)
         if exec_roles is not None:
             new_roles = list(exec_roles)
-            before = current.exec_lead_label
-            after = "/".join(r.code for r in sorted(new_roles, key=lambda r: r.code))
+            before = [r.code for r in current.exec_roles.all()]
+            after = [r.code for r in sorted(new_roles, key=lambda r: r.code)]
             if {r.pk for r in current.exec_roles.all()} != {r.pk for r in new_roles}:
-                changes["exec lead"] = [before, after]
+                changes[history.EXEC_LEADS] = history.change(before, after)
                 current.exec_roles.set(new_roles)
         if findings is not None:
             new_findings = list(findings)
             old = {f.pk for f in current.findings.all()}
             if old != {f.pk for f in new_findings}:
-                changes["findings"] = [
-                    ", ".join(f.ref for f in current.findings.all()),
-                    ", ".join(f.ref for f in new_findings),
-                ]
+                changes[history.FINDINGS] = history.change(
+                    [f.ref for f in current.findings.all()], [f.ref for f in new_findings]
+                )
                 current.findings.set(new_findings)
         if not changes:
             return current
@@ -631,7 +615,7 @@ def actions_assign_lead(
             plan_ensure_writable(action.plan)
             if action.action_lead_id == (lead.pk if lead else None):
                 continue
-            before = _display(action.action_lead)
+            before = action.action_lead
             action.action_lead = lead
             action.version += 1
             action.save(update_fields=["action_lead", "version", "updated_at"])
@@ -639,7 +623,7 @@ def actions_assign_lead(
                 action=action,
                 actor=by,
                 kind=HistoryEntry.Kind.LEAD_ASSIGNED,
-                changes={"action lead": [before, _display(lead)]},
+                changes={history.ACTION_LEAD: history.change(before, lead)},
                 at=now,
             )
             count += 1

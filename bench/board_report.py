@@ -133,7 +133,6 @@ def _add_history_and_sign_offs(plan) -> bool:
         return False
     rng = random.Random(5)
     pmo = get_user_model().objects.get(username="pmo")
-    label = {s.value: s.label for s in Status}
     imported = (
         PlanEvent.objects.filter(plan=plan, kind=PlanEvent.Kind.IMPORTED)
         .values_list("at", flat=True)
@@ -225,7 +224,7 @@ def _add_history_and_sign_offs(plan) -> bool:
                         at=decided,
                         kind=HistoryEntry.Kind.CLOSURE_APPROVED,
                         version=version,
-                        changes={"action status": [label[before], label[status]]},
+                        changes={"status": [before, status]},
                     )
                 )
             else:
@@ -241,9 +240,9 @@ def _add_history_and_sign_offs(plan) -> bool:
                         kind=HistoryEntry.Kind.UPDATE_SAVED,
                         version=version,
                         changes={
-                            "status": ["", label[status]],
+                            "update_status": [None, status],
                             "narrative": ["", text],
-                            "action status": [label[before], label[status]],
+                            "status": [before, status],
                         },
                     )
                 )

@@ -172,7 +172,7 @@ def _add_people(plan) -> None:
                     at=at + dt.timedelta(days=1),
                     kind="lead_assigned",
                     version=2,
-                    changes={"action lead": names},
+                    changes={"action_lead": [{"id": None, "name": n} for n in names]},
                 ),
                 HistoryEntry(
                     action=action,
@@ -180,7 +180,7 @@ def _add_people(plan) -> None:
                     at=at + dt.timedelta(days=2),
                     kind="changed",
                     version=3,
-                    changes={"end date": ["31 Mar 2027", "30 Jun 2027"]},
+                    changes={"end_date": ["2027-03-31", "2027-06-30"]},
                     note=f"Agreed at IPAG. {mention()} See "
                     f"https://sharepoint.example/personal/{rng.choice(people)[0]}/minutes.docx",
                 ),

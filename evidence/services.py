@@ -17,6 +17,7 @@ from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from actions import history
 from actions import services as action_services
 from actions.access import is_pmo
 from actions.models import Action, HistoryEntry, Plan, Status
@@ -43,12 +44,6 @@ def _now(now: dt.datetime | None) -> dt.datetime:
     return now or timezone.now()
 
 
-def _name(user: AbstractBaseUser | None) -> str:
-    if user is None:
-        return "System"
-    return user.get_full_name() or user.get_username()
-
-
 def _history(
     *,
     action: Action,
@@ -62,6 +57,7 @@ def _history(
     return HistoryEntry.objects.create(
         action=action,
         actor=by,
+        actor_name=history.user_name(by),
         at=at,
         kind=kind,
         version=action.version,
@@ -277,7 +273,7 @@ def closure_request(
             kind=HistoryEntry.Kind.CLOSURE_REQUESTED,
             at=now,
             note=summary,
-            changes={"evidence": ["", "; ".join(e.title for e in usable)]},
+            changes={history.EVIDENCE: history.change([], [e.title for e in usable])},
         )
         if inspector is not None:
             _inspector_name(closure=closure, inspector=inspector, by=by, now=now)
@@ -309,6 +305,7 @@ def _inspector_name(
     by: AbstractBaseUser,
     now: dt.datetime,
 ) -> PeerInspection:
+    named = PeerInspection.objects.filter(closure=closure).select_related("inspector").first()
     inspection, _ = PeerInspection.objects.update_or_create(
         closure=closure,
         defaults={"inspector": inspector, "named_by": by, "named_at": now},
@@ -318,7 +315,9 @@ def _inspector_name(
         by=by,
         kind=HistoryEntry.Kind.INSPECTOR_NAMED,
         at=now,
-        note=_name(inspector),
+        changes={
+            history.PEER_INSPECTOR: history.change(named.inspector if named else None, inspector)
+        },
     )
     return inspection
 

@@ -5,6 +5,14 @@ Every change to an action goes through a service that records a ``HistoryEntry``
 values before and after, so the plan at a moment is today's plan with each change recorded
 at or after that moment undone, newest first. Narratives are the newest update text saved
 before the moment (an update replaced later keeps its earlier text in the history).
+
+The history holds field names and raw values (``actions.history``), never screen labels, so
+renaming a label cannot change a past report. django-simple-history's ``as_of()`` was
+weighed and not adopted: it would replace only the ~45 lines that undo fields, exec leads
+and findings, while adding a second history written by signals (which ``bulk_update`` in
+the carry-over skips), historical tables for the two many-to-many fields, and a backfill
+from these entries for every month before it was installed; the creation times, status
+changes (trajectory) and narratives would still come from here.
 """
 
 from __future__ import annotations
@@ -16,35 +24,30 @@ from dataclasses import dataclass, field
 
 from django.db.models import OuterRef, Q, Subquery
 
+from actions import history
 from actions.models import (
     Action,
     Finding,
-    FindingKind,
     HistoryEntry,
     KeyQuestion,
     Plan,
-    Status,
     WeeklyUpdate,
 )
 
-# History keys (the fields' names as users see them) -> what they change.
-STATUS_KEYS = ("RAGB", "action status")
-FIELD_KEYS = {
-    "ref.": "ref",
-    "theme": "theme",
-    "dept": "department",
-    "finding kind": "kind",
-    "requirement and actions": "requirement",
-    "start date": "start_date",
-    "end date": "end_date",
-}
-EXEC_KEYS = ("exec lead", "Exec lead")
-FINDINGS_KEY = "findings"
-TRACKED_KEYS = [*STATUS_KEYS, *FIELD_KEYS, *EXEC_KEYS, FINDINGS_KEY]
+# Fields recorded in the history (``actions.history`` names them) that the plan shows.
+STATUS_KEY = history.STATUS
+FIELD_KEYS = (
+    history.REF,
+    history.THEME,
+    history.DEPARTMENT,
+    history.KIND,
+    history.REQUIREMENT,
+    history.START_DATE,
+    history.END_DATE,
+)
+DATE_KEYS = (history.START_DATE, history.END_DATE)
+TRACKED_KEYS = [STATUS_KEY, *FIELD_KEYS, history.EXEC_LEADS, history.FINDINGS]
 UPDATE_KINDS = (HistoryEntry.Kind.UPDATE_SAVED, HistoryEntry.Kind.UPDATE_REPLACED)
-
-_STATUS_BY_LABEL = {s.label: s.value for s in Status} | {s.value: s.value for s in Status}
-_KIND_BY_LABEL = {k.label: k.value for k in FindingKind} | {k.value: k.value for k in FindingKind}
 
 
 @dataclass
@@ -80,14 +83,9 @@ class ActionAsAt:
         return status
 
 
-def _date(shown: str) -> dt.date | None:
-    """History shows dates as 31/05/2019; blank for none."""
-    if not shown:
-        return None
-    try:
-        return dt.datetime.strptime(shown, "%d/%m/%Y").date()
-    except ValueError:
-        return dt.date.fromisoformat(shown)
+def _date(value: str | None) -> dt.date | None:
+    """History records dates as ISO strings; None for none."""
+    return dt.date.fromisoformat(value) if value else None
 
 
 def plan_as_at(plan: Plan, moment: dt.datetime) -> list[ActionAsAt]:
@@ -98,7 +96,10 @@ def plan_as_at(plan: Plan, moment: dt.datetime) -> list[ActionAsAt]:
     matters, and the findings named in undone changes of findings.
     """
     newest_entry = HistoryEntry.objects.filter(
-        action=OuterRef("pk"), kind__in=UPDATE_KINDS, at__lt=moment, changes__has_key="narrative"
+        action=OuterRef("pk"),
+        kind__in=UPDATE_KINDS,
+        at__lt=moment,
+        changes__has_key=history.NARRATIVE,
     ).order_by("-at", "-id")
     newest_update = WeeklyUpdate.objects.filter(
         action=OuterRef("pk"), submitted_at__lt=moment
@@ -114,18 +115,18 @@ def plan_as_at(plan: Plan, moment: dt.datetime) -> list[ActionAsAt]:
         .prefetch_related("exec_roles", "findings")
         .order_by("id")
     )
-    history = (
+    recorded = (
         HistoryEntry.objects.filter(action__plan=plan)
         .filter(
             Q(kind=HistoryEntry.Kind.CREATED)
-            | Q(changes__has_any_keys=list(STATUS_KEYS))
+            | Q(changes__has_key=STATUS_KEY)
             | Q(at__gte=moment, changes__has_any_keys=TRACKED_KEYS)
         )
         .order_by("-at", "-id")
         .values_list("action_id", "kind", "at", "changes")
     )
     entries: dict[int, list[tuple[str, dt.datetime, dict]]] = defaultdict(list)
-    for action_id, kind, at, changes in history:
+    for action_id, kind, at, changes in recorded:
         entries[action_id].append((kind, at, changes if isinstance(changes, dict) else {}))
 
     rows: list[ActionAsAt] = []
@@ -145,37 +146,34 @@ def plan_as_at(plan: Plan, moment: dt.datetime) -> list[ActionAsAt]:
             key_questions=sorted({f.key_question for f in action.findings.all() if f.key_question}),
             created_at=None,
         )
-        undone_findings: str | None = None
+        undone_findings: list[str] | None = None
         for kind, at, changes in entries.get(action.pk, []):  # newest first
             if kind == HistoryEntry.Kind.CREATED:
                 row.created_at = at if row.created_at is None else min(row.created_at, at)
-            status_key = next((k for k in STATUS_KEYS if k in changes), None)
-            if status_key:
-                before = _STATUS_BY_LABEL.get(str(changes[status_key][0]), "")
-                if before:
-                    row.status_changes.append((at, before))
+            before = changes[STATUS_KEY][0] if STATUS_KEY in changes else None
+            if before:
+                row.status_changes.append((at, before))
             if at < moment:
                 continue
             # Undo a change made at or after the moment.
-            if status_key and before:
+            if before:
                 row.status = before
-            for key, name in FIELD_KEYS.items():
-                if key in changes:
-                    value = changes[key][0]
-                    if name == "kind":
-                        value = _KIND_BY_LABEL.get(value, value)
-                    elif name.endswith("_date"):
+            for name in FIELD_KEYS:
+                if name in changes:
+                    value = changes[name][0]
+                    if name in DATE_KEYS:
                         value = _date(value)
-                    setattr(row, name, value if value is not None else None)
-            for key in EXEC_KEYS:
-                if key in changes:
-                    row.exec_leads = changes[key][0] or ""
-            if FINDINGS_KEY in changes:
-                undone_findings = changes[FINDINGS_KEY][0] or ""
+                    elif value is None:
+                        value = ""
+                    setattr(row, name, value)
+            if history.EXEC_LEADS in changes:
+                row.exec_leads = "/".join(changes[history.EXEC_LEADS][0] or [])
+            if history.FINDINGS in changes:
+                undone_findings = changes[history.FINDINGS][0] or []
         if row.created_at is not None and row.created_at >= moment:
             continue  # created after the moment
         if undone_findings is not None:
-            finding_refs[action.pk] = [r.strip() for r in undone_findings.split(",") if r.strip()]
+            finding_refs[action.pk] = list(undone_findings)
         row.narrative, row.narrative_at = _narrative(action)
         rows.append(row)
 
@@ -201,7 +199,7 @@ def _narrative(action: Action) -> tuple[str, dt.datetime | None]:
     if isinstance(changes, str):  # some databases hand back JSON from a subquery as text
         changes = json.loads(changes)
     if changes and action.entry_at:
-        candidates.append((action.entry_at, changes["narrative"][1]))
+        candidates.append((action.entry_at, changes[history.NARRATIVE][1]))
     if action.update_narrative and action.update_at:
         candidates.append((action.update_at, action.update_narrative))
     if not candidates:

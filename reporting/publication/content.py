@@ -18,6 +18,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
+from actions import history
 from actions.models import (
     STATUS_MEANING,
     Action,
@@ -32,7 +33,7 @@ from actions.models import (
 from actions.table1 import TABLE_STATUSES, status_by_kind
 from evidence.models import Evidence
 
-from .redact import Redactor, exec_label, lead_label, redactor_for_plan
+from .redact import SOMEONE, Redactor, exec_label, lead_label, redactor_for_plan
 
 SCHEMA = 1
 
@@ -192,18 +193,33 @@ def _action(
             {
                 "at": _day(timezone.localtime(h.at, tz).date()),
                 "what": h.get_kind_display(),
-                "by": titles.get(h.actor_id, "") if h.actor_id else "",
+                "by": titles.get(h.actor_id, "") if h.actor_id else SOMEONE if h.actor_name else "",
                 "note": h.note,
-                "changes": [
-                    {"field": str(name), "before": str(pair[0]), "after": str(pair[1])}
-                    for name, pair in (h.changes or {}).items()
-                    if isinstance(pair, list | tuple) and len(pair) == 2
-                ],
+                "changes": _changes(h.changes, titles),
             }
             for h in action.history.all()
             if h.kind not in UPDATE_KINDS or fields & {"latest_update", "earlier_updates"}
         ]
     return row
+
+
+def _changes(changes: dict[str, Any], titles: dict[int, str]) -> list[dict[str, str]]:
+    """A history entry's changes as the public reads them: people by role title."""
+
+    def person(value: Any) -> str:
+        if not value:
+            return ""
+        pk = value.get("id") if isinstance(value, dict) else None
+        return titles.get(pk, SOMEONE) if pk is not None else SOMEONE
+
+    rows = []
+    for c in history.shown(changes):
+        if c.name in history.PERSON_FIELDS:
+            before, after = changes[c.name]
+            rows.append({"field": c.label, "before": person(before), "after": person(after)})
+        else:
+            rows.append({"field": c.label, "before": c.before, "after": c.after})
+    return rows
 
 
 def _table(actions: list[Action]) -> dict[str, Any]:

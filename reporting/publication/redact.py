@@ -17,6 +17,11 @@ username: replacing every "ward" in a hospital's plan would make it unreadable. 
 preview lists the words kept for that reason, so the PMO can check them before publishing.
 Matching ignores case; two people sharing a name both become "a member of staff".
 
+People are known by every name the history recorded for them, not only today's: the
+actor's name on each entry and the names in changes of action lead, as they were when
+written. A renamed user's old name takes their current title; a deleted user's name
+becomes "a member of staff".
+
 A trust has thousands of staff accounts, so names are not tried one by one: every way of
 writing each person's name is a key in a dictionary of word sequences, and the text is
 split into words once and read left to right, one lookup per word (known email addresses
@@ -35,7 +40,17 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 
-from actions.models import Action, ExecRole, FindingKind, KeyQuestion, Plan, Role, Status
+from actions import history
+from actions.models import (
+    Action,
+    ExecRole,
+    FindingKind,
+    HistoryEntry,
+    KeyQuestion,
+    Plan,
+    Role,
+    Status,
+)
 
 from .glossary import DEFAULT_GLOSSARY
 
@@ -457,14 +472,60 @@ def lead_label(departments: Iterable[str]) -> str:
     return f"Action lead ({named.pop()})" if len(named) == 1 else "Action lead"
 
 
+def recorded_names() -> set[tuple[int | None, str]]:
+    """Every (user id, name) the history recorded: names people had when they acted or were
+    named in a change, kept after a rename and after the user is deleted (id None)."""
+    names: set[tuple[int | None, str]] = set(
+        HistoryEntry.objects.exclude(actor_name="").values_list("actor_id", "actor_name").distinct()
+    )
+    for field_name in history.PERSON_FIELDS:
+        pairs = (
+            HistoryEntry.objects.filter(changes__has_key=field_name)
+            .values_list(f"changes__{field_name}", flat=True)
+            .distinct()
+        )
+        for pair in pairs:
+            for value in pair if isinstance(pair, list) else []:
+                if isinstance(value, dict) and str(value.get("name") or "").strip():
+                    pk = value.get("id")
+                    names.add((pk if isinstance(pk, int) else None, str(value["name"])))
+    return names
+
+
+def _past_people(current: list[tuple[int, str, str, str, str]]) -> list[Person]:
+    """People as history knew them, under names no current user row holds any more.
+
+    A recorded name is a full name (or a username where there was none): its last word is
+    taken for the surname, so "Jane Old", "Old, Jane" and "Dr Old" all go. A name whose user
+    is gone is keyed by a negative number, so it takes no one's title (``SOMEONE``).
+    """
+    known = {
+        (pk, _key(f"{first} {last}".strip() or username))
+        for pk, username, first, last, _email in current
+    }
+    people, gone = [], 0
+    for pk, name in sorted(recorded_names(), key=lambda p: (p[0] or 0, p[1])):
+        if (pk, _key(name)) in known or not _words(name):
+            continue
+        if pk is None:
+            gone -= 1
+        parts = name.split()
+        first, last = (" ".join(parts[:-1]), parts[-1]) if len(parts) > 1 else ("", "")
+        username = name if len(parts) == 1 else ""
+        people.append(Person(pk if pk is not None else gone, username, first, last, "", SOMEONE))
+        known.add((pk, _key(name)))
+    return people
+
+
 def redactor_for_plan(plan: Plan) -> tuple[Redactor, dict[int, str]]:
-    """A redactor knowing every user, and each user's (already redacted) public title."""
+    """A redactor knowing every user, by every name history recorded for them, and each
+    user's (already redacted) public title."""
     titles = role_titles(plan)
     rows = list(
         get_user_model().objects.values_list("pk", "username", "first_name", "last_name", "email")
     )
     # The titles themselves may hold a name (a department named after someone): those
     # become "a member of staff" first, so no replacement brings a name back.
-    plain = Redactor([Person(*row, title=SOMEONE) for row in rows])
+    plain = Redactor([Person(*row, title=SOMEONE) for row in rows] + _past_people(rows))
     titles = {pk: plain.text(title) for pk, title in titles.items()}
     return plain.retitled(titles), titles

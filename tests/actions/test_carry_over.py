@@ -207,7 +207,10 @@ def test_themes_are_realigned_on_the_way_with_history(year, old_plan, pmo):
     assert themes == {"T1": "Workforce", "T2": "Workforce", "G1": "Governance", "D1": "Dementia"}
     entry = HistoryEntry.objects.filter(action__ref="T1").order_by("-id").first()
     assert entry.changes["theme"] == ["Training", "Workforce"]
-    assert entry.changes["plan"] == ["IQIP 2020/21", "IQIP 2021/22"]
+    assert entry.changes["plan"] == [
+        {"id": old_plan.pk, "name": "IQIP 2020/21"},
+        {"id": record.to_plan.pk, "name": "IQIP 2021/22"},
+    ]
     assert year["done"].theme == "Governance"  # the closed action keeps its theme
     assert record.themes == {"Training": "Workforce"}
     assert record.counts["themes_changed"] == 2

@@ -207,7 +207,7 @@ def test_pmo_links_a_finding_to_a_suggested_action_with_htmx(
     assert list(records.findings.all()) == [s2]
     entry = HistoryEntry.objects.get(action=records, kind=HistoryEntry.Kind.CHANGED)
     assert entry.actor == pmo
-    assert entry.changes == {"findings": ["", "S2"]}
+    assert entry.changes == {"findings": [[], ["S2"]]}
     assert entry.note.startswith("Answers finding S2 of ")
 
     # Linking again changes nothing; unlinking takes it off, on the record.

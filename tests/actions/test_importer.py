@@ -88,7 +88,7 @@ def test_changed_file_updates_by_ref_and_history_records_before_and_after(plan):
     t3 = Action.objects.get(plan=plan, ref="T3")
     assert t3.status == Status.GREEN
     entry = t3.history.filter(kind=HistoryEntry.Kind.IMPORTED).get()
-    assert entry.changes == {"RAGB": ["Amber", "Green"]}
+    assert entry.changes == {"status": ["A", "G"]}
     assert PlanEvent.objects.filter(plan=plan, kind=PlanEvent.Kind.IMPORTED).count() == 2
 
 

@@ -538,7 +538,7 @@ def test_pmo_edits_action_and_history_records_the_changes(client, pmo, other_lea
     entry = action.history.get()
     assert entry.actor == pmo
     assert entry.changes["theme"] == ["Governance", "Training"]
-    assert entry.changes["RAGB"] == ["Green", "Amber"]
+    assert entry.changes["status"] == ["G", "A"]
     assert "Action T3 saved." in messages_of(response)
 
 
@@ -659,7 +659,12 @@ def test_reassign_moves_open_actions_and_records_history(client, pmo, lead, othe
     entry = HistoryEntry.objects.get(action=open_one)
     assert entry.kind == HistoryEntry.Kind.LEAD_ASSIGNED
     assert entry.actor == pmo
-    assert entry.changes == {"action lead": [lead.get_full_name(), other_lead.get_full_name()]}
+    assert entry.changes == {
+        "action_lead": [
+            {"id": lead.pk, "name": lead.get_full_name()},
+            {"id": other_lead.pk, "name": other_lead.get_full_name()},
+        ]
+    }
 
 
 def test_reassign_only_the_ticked_actions(client, pmo, lead, other_lead, plan):

@@ -49,9 +49,9 @@ def test_first_save_creates_revision_1_and_records_history(action, period):
     entry = HistoryEntry.objects.get(action=action)
     assert entry.kind == HistoryEntry.Kind.UPDATE_SAVED
     assert entry.changes == {
-        "status": ["", "Green"],
+        "update_status": [None, "G"],
         "narrative": ["", "Training at 60%"],
-        "action status": ["Amber", "Green"],
+        "status": ["A", "G"],
     }
     assert entry.note == "Week ending Wed 14 Jan 2026"
     action.refresh_from_db()
@@ -71,9 +71,9 @@ def test_second_save_in_period_replaces_the_first(action, period):
     assert saved.submitted_at == TUESDAY
     replaced = HistoryEntry.objects.get(action=action, kind=HistoryEntry.Kind.UPDATE_REPLACED)
     assert replaced.changes == {
-        "status": ["Amber", "Green"],
+        "update_status": ["A", "G"],
         "narrative": ["Training at 60%", "Training at 85%"],
-        "action status": ["Amber", "Green"],
+        "status": ["A", "G"],
     }
     assert HistoryEntry.objects.filter(action=action).count() == 2
 

@@ -151,7 +151,7 @@ def test_blue_actions_reached_blue_through_a_signed_off_closure(plan):
         assert closure.sign_off.decided_at < SEEDED_AT
         assert closure.meetings.exists()
         entry = action.history.get(kind=HistoryEntry.Kind.CLOSURE_APPROVED)
-        assert entry.changes["RAGB"] == ["Green", "Blue"]
+        assert entry.changes["status"] == ["G", "B"]
         # No update was written after the sign-off.
         assert not action.updates.filter(submitted_at__gt=closure.sign_off.decided_at).exists()
     # One closure was declined and one still waits for a decision.

@@ -59,10 +59,13 @@ def test_every_event_appears_in_the_history(
         K.REOPENED,
     ]
     approved = action.history.get(kind=K.CLOSURE_APPROVED)
-    assert approved.actor == reviewer and approved.changes == {"RAGB": ["Green", "Blue"]}
+    assert approved.actor == reviewer and approved.changes == {"status": ["G", "B"]}
     reopened = action.history.get(kind=K.REOPENED)
-    assert reopened.note == "Audit found gaps" and reopened.changes == {"RAGB": ["Blue", "Green"]}
+    assert reopened.note == "Audit found gaps" and reopened.changes == {"status": ["B", "G"]}
     assert action.history.get(kind=K.CLOSURE_DECLINED).note.startswith("CSPI failed")
+    named = action.history.filter(kind=K.INSPECTOR_NAMED).order_by("at", "id").first()
+    inspector_now = {"id": inspector.pk, "name": inspector.get_full_name()}
+    assert named.changes == {"peer_inspector": [None, inspector_now]}
 
     client.force_login(lead)
     page = client.get(reverse("action", args=[action.pk])).content.decode()
