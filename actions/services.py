@@ -57,6 +57,25 @@ class PeriodLocked(Exception):
         )
 
 
+class PeriodAlreadyLocked(Exception):
+    """"Lock plan now" found the period in progress already locked; nothing was recorded."""
+
+    def __init__(self, period: ReportingPeriod):
+        self.period = period
+        at = timezone.localtime(period.locked_at, period.plan.tz)
+        if period.lock_kind == ReportingPeriod.LockKind.SCHEDULED:
+            by = "the schedule, at its deadline"
+        elif period.locked_by is not None:
+            by = period.locked_by.get_full_name() or period.locked_by.get_username()
+        else:
+            by = "the lock_period command"
+        why = f" ({period.lock_reason})" if period.lock_reason else ""
+        super().__init__(
+            f"{period.label} was already locked on {at:%A} {at.day} {at:%B %Y} at {at:%H:%M} "
+            f"by {by}{why}. Nothing was changed."
+        )
+
+
 @dataclass
 class EditConflict(Exception):
     """Someone else saved first; ``changes`` says what they changed."""
@@ -252,7 +271,10 @@ def periods_lock_due(*, now: dt.datetime | None = None) -> list[ReportingPeriod]
 def plan_lock_now(
     *, plan: Plan, by: AbstractBaseUser | None, reason: str, now: dt.datetime | None = None
 ) -> ReportingPeriod:
-    """The PMO's "Lock plan now": locks the open period early, with a reason on record."""
+    """The PMO's "Lock plan now": locks the open period early, with a reason on record.
+
+    Raises ``PeriodAlreadyLocked`` (and records nothing) if that period is already locked.
+    """
     now = _now(now)
     plan_ensure_writable(plan)
     reason = (reason or "").strip()
@@ -283,6 +305,8 @@ def plan_lock_now(
                 detail=reason,
             )
     period.refresh_from_db()
+    if not locked:
+        raise PeriodAlreadyLocked(period)
     return period
 
 

@@ -421,6 +421,8 @@ def plan_lock_now(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
+        except services.PeriodAlreadyLocked as already:
+            messages.warning(request, str(already))
         else:
             messages.success(
                 request,
