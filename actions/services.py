@@ -17,6 +17,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from improvement import text
+
 from . import schedule
 from .models import (
     Action,
@@ -409,8 +411,9 @@ def update_submit(
     # Record any lock that is due first, so its snapshot holds the status as it stood at
     # the deadline, not one this save or a next-period save has changed since.
     plan_lock_due(plan=action.plan, now=now)
-    narrative = (narrative or "").strip()
-    if not narrative:
+    # Spaces, zero-width and other invisible characters alone are a blank update.
+    narrative = text.strip_invisible(narrative or "")
+    if not text.has_visible_text(narrative):
         raise ValidationError({"narrative": BLANK_UPDATE_MESSAGE})
     if status not in {s.value for s in (Status.RED, Status.AMBER, Status.GREEN, Status.WHITE)}:
         raise ValidationError({"status": "Choose Red, Amber, Green or White."})
