@@ -60,7 +60,7 @@ class PeriodLocked(Exception):
 
 
 class PeriodAlreadyLocked(Exception):
-    """"Lock plan now" found the period in progress already locked; nothing was recorded."""
+    """The PMO pressed "Lock plan now" on a period already locked; nothing was recorded."""
 
     def __init__(self, period: ReportingPeriod):
         self.period = period

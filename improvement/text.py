@@ -25,14 +25,16 @@ CONTROL = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f"
 # operators, isolates, deprecated format characters, the byte-order mark, interlinear
 # annotation marks. (ZWNJ U+200C and ZWJ U+200D are kept inside text: emoji need them.)
 FORMAT = (
-    "\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f"
-    "\ufeff\ufff9-\ufffb"
+    "\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
 )
 # Non-characters (U+FDD0–U+FDEF, U+FFFE, U+FFFF) and tag characters (hidden text).
 NONCHARACTERS = "\ufdd0-\ufdef\ufffe\uffff\U000e0000-\U000e007f"
 _REMOVED = re.compile(f"[{CONTROL}{FORMAT}{NONCHARACTERS}]")
 # Lone surrogates cannot be encoded as UTF-8: a PDF, a workbook or PostgreSQL would fail.
 _SURROGATES = re.compile("[\ud800-\udfff]")
+# Also out for ``strict``: joiners and variation selectors, which split a word in two for
+# a program (a name would escape redaction) while the reader sees one word.
+_JOINERS = re.compile("[\u034f\u200c\u200d\ufe00-\ufe0f\U000e0100-\U000e01ef]")
 
 # Letters and symbols that draw as empty space.
 BLANK_LOOKING = frozenset("\u115f\u1160\u3164\uffa0\u2800\u034f\u200c\u200d")
@@ -42,12 +44,19 @@ INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def clean(value: str) -> str:
-    """``value`` without control, invisible format and non-characters."""
+def clean(value: str, *, strict: bool = False) -> str:
+    """``value`` without control, invisible format and non-characters. ``strict`` also
+    takes out joiners and variation selectors and composes accents (NFC), so that what a
+    program reads as words is what a reader sees: for text that is searched for names."""
     if not value:
         return value
     value = _REMOVED.sub("", value)
-    return _SURROGATES.sub("", value) if not value.isascii() else value
+    if value.isascii():
+        return value
+    value = _SURROGATES.sub("", value)
+    if strict:
+        value = unicodedata.normalize("NFC", _JOINERS.sub("", value))
+    return value
 
 
 def _invisible(character: str) -> bool:
