@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from improvement import text
+from improvement import text as typed
 
 from . import schedule
 from .models import (
@@ -412,8 +412,8 @@ def update_submit(
     # the deadline, not one this save or a next-period save has changed since.
     plan_lock_due(plan=action.plan, now=now)
     # Spaces, zero-width and other invisible characters alone are a blank update.
-    narrative = text.strip_invisible(narrative or "")
-    if not text.has_visible_text(narrative):
+    narrative = typed.strip_invisible(narrative or "")
+    if not typed.has_visible_text(narrative):
         raise ValidationError({"narrative": BLANK_UPDATE_MESSAGE})
     if status not in {s.value for s in (Status.RED, Status.AMBER, Status.GREEN, Status.WHITE)}:
         raise ValidationError({"status": "Choose Red, Amber, Green or White."})
