@@ -176,8 +176,10 @@ def read_cells(data: bytes, filename: str, *, what: str = "the plan") -> list[li
             raise ImportFileError("The CSV file's text encoding is not readable; save it as UTF-8.")
         if "\x00" in text:
             raise ImportFileError(f"This is not a CSV text file. Upload {what} as .xlsx or .csv.")
-        # exports.py guards a formula in a CSV with a leading apostrophe: taken off again.
-        return [[typed.csv_uncell(c) for c in r] for r in csv.reader(io.StringIO(text))]
+        # No control or invisible characters come in; exports.py guards a formula in a CSV
+        # with a leading apostrophe: taken off again.
+        rows = csv.reader(io.StringIO(text))
+        return [[typed.csv_uncell(typed.clean(c)) for c in r] for r in rows]
     if suffix == ".xlsx":
         try:
             book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -187,7 +189,10 @@ def read_cells(data: bytes, filename: str, *, what: str = "the plan") -> list[li
                 "Open it in Excel and save it again as .xlsx, or save it as .csv."
             ) from error
         sheet = book.worksheets[0]
-        return [list(r) for r in sheet.iter_rows(values_only=True)]
+        return [
+            [typed.clean(c) if isinstance(c, str) else c for c in r]
+            for r in sheet.iter_rows(values_only=True)
+        ]
     raise ImportFileError(
         f"“{filename}” is not a spreadsheet we can read. Upload {what} as .xlsx or .csv."
     )
