@@ -5,9 +5,11 @@ it reads them, so a downloaded file uploaded to the same plan changes nothing. T
 columns after them (the latest update, findings, the lead's name) are for reading; the
 importer passes over them.
 
-Cells that a spreadsheet would run as a formula (text starting ``=``, ``+``, ``-``,
-``@``) are kept as text: in Excel the cell is typed as text with a quote prefix; in CSV
-the text gets a leading apostrophe, which the importer takes off again.
+Every text cell goes through ``improvement.text``: control and invisible format characters
+come out first, then a cell that a spreadsheet would run as a formula (``=``, ``+``, ``-``,
+``@``, also after spaces, or a tab or carriage return first) is kept as text: in Excel the
+cell is typed as text with a quote prefix; in CSV the text gets a leading apostrophe, which
+the importer takes off again.
 """
 
 from __future__ import annotations
@@ -25,13 +27,14 @@ from django.db.models.functions import Lower
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.text import slugify
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from improvement import text as typed
+
 from . import services
 from .filters import SORTS, ActionFilter
-from .importer import COLUMN_NAMES, FORMULA_STARTS, KindWidget
+from .importer import COLUMN_NAMES, KindWidget
 from .models import Action, Plan, Status, WeeklyUpdate
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -196,10 +199,6 @@ def export_filename(plan: Plan, extension: str) -> str:
     return f"{slugify(plan.name) or 'plan'}-{timezone.localdate():%Y-%m-%d}.{extension}"
 
 
-def _is_risky(value: Any) -> bool:
-    return isinstance(value, str) and value[:1] in FORMULA_STARTS
-
-
 # CSV -----------------------------------------------------------------------------------
 
 
@@ -210,8 +209,7 @@ def _csv_cell(value: Any) -> str:
         return value.strftime("%d/%m/%Y %H:%M")
     if isinstance(value, dt.date):
         return value.strftime("%d/%m/%Y")
-    text = str(value)
-    return f"'{text}" if _is_risky(text) else text
+    return typed.csv_cell(str(value))
 
 
 def plan_csv(*, plan: Plan, params: QueryDict) -> bytes:
@@ -227,10 +225,11 @@ def plan_csv(*, plan: Plan, params: QueryDict) -> bytes:
 # Excel ---------------------------------------------------------------------------------
 
 
-def _xlsx_value(value: Any) -> Any:
+def _xlsx_value(value: Any) -> tuple[Any, bool]:
+    """The value to write and whether its cell must be text, never a formula."""
     if isinstance(value, str):
-        return ILLEGAL_CHARACTERS_RE.sub("", value)
-    return value
+        return typed.spreadsheet_text(value)
+    return value, False
 
 
 def _width(column: Column, values: list[Any]) -> int:
@@ -266,8 +265,9 @@ def plan_xlsx(*, plan: Plan, params: QueryDict) -> bytes:
     top = Alignment(vertical="top")
     for r, row in enumerate(rows, start=2):
         for col, (column, value) in enumerate(zip(COLUMNS, row, strict=True), start=1):
-            cell = sheet.cell(row=r, column=col, value=_xlsx_value(value))
-            if _is_risky(value):
+            written, as_text = _xlsx_value(value)
+            cell = sheet.cell(row=r, column=col, value=written)
+            if as_text:
                 cell.data_type = "s"  # text, never a formula
                 cell.quotePrefix = True
             if isinstance(value, dt.datetime):

@@ -33,6 +33,8 @@ from django.utils import timezone
 from import_export import fields as ie_fields
 from import_export import resources, widgets
 
+from improvement import text as typed
+
 from . import services
 from .models import Action, ExecRole, Finding, FindingKind, HistoryEntry, Plan, PlanEvent, Status
 
@@ -42,9 +44,6 @@ MAX_HEADER_SEARCH_ROWS = 20
 EARLIER_END_DATES_WARN_COUNT = 5
 EARLIER_END_DATES_WARN_SHARE = 0.10
 BLUE_ONLY_BY_SIGN_OFF = "an action becomes Blue only when its closure is signed off"
-# A cell starting with one of these is a formula to a spreadsheet; exports.py guards it
-# in a CSV with a leading apostrophe, which reading a CSV takes off again.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 # Canonical field → the ways trusts write its header (compared after _norm()).
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
@@ -220,7 +219,9 @@ def read_cells(data: bytes, filename: str, *, what: str = "the plan") -> list[li
             raise ImportFileError("The CSV file's text encoding is not readable; save it as UTF-8.")
         if "\x00" in text:
             raise ImportFileError(f"This is not a CSV text file. Upload {what} as .xlsx or .csv.")
-        return [[_unguard(c) for c in r] for r in _bounded(_csv_rows(text))]
+        # No control or invisible characters come in; exports.py guards a formula in a CSV
+        # with a leading apostrophe: taken off again.
+        return [[typed.csv_uncell(typed.clean(c)) for c in r] for r in _bounded(_csv_rows(text))]
     if suffix == ".xlsx":
         _check_unpacked_size(data)
         try:
@@ -239,7 +240,9 @@ def read_cells(data: bytes, filename: str, *, what: str = "the plan") -> list[li
                 max_col=settings.IMPORT_MAX_COLUMNS + 1,
                 values_only=True,
             )
-            return _bounded(rows)
+            return [
+                [typed.clean(c) if isinstance(c, str) else c for c in r] for r in _bounded(rows)
+            ]
         except ImportFileError:
             raise
         except Exception as error:  # a sheet that breaks partway through
@@ -322,13 +325,12 @@ def _bounded(rows) -> list[list[Any]]:
     return kept
 
 
-def _unguard(cell: str) -> str:
-    return cell[1:] if cell[:1] == "'" and cell[1:2] in FORMULA_STARTS else cell
-
-
 def _same_text(before: Any, after: Any) -> bool:
-    """Text that differs only in spacing or line endings is the same text."""
-    return " ".join(str(before or "").split()) == " ".join(str(after or "").split())
+    """Text that differs only in spacing, line endings or characters that show nothing
+    (what an export takes out) is the same text."""
+    return " ".join(typed.clean(str(before or "")).split()) == " ".join(
+        typed.clean(str(after or "")).split()
+    )
 
 
 def _is_blank(row: list[Any]) -> bool:
@@ -451,7 +453,7 @@ class StatusWidget(widgets.Widget):
 
 class TextWidget(widgets.CharWidget):
     def clean(self, value, row=None, **kwargs):
-        return re.sub(r"[ \t]+", " ", str(value or "")).strip()
+        return re.sub(r"[ \t]+", " ", typed.clean(str(value or ""))).strip()
 
 
 def split_exec_codes(value: Any) -> list[str]:

@@ -17,6 +17,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from improvement import text as typed
+
 from . import history, schedule
 from .models import (
     Action,
@@ -54,6 +56,25 @@ class PeriodLocked(Exception):
         self.period = period
         super().__init__(
             f"This period locked at {period.lock_time_label}; your update was not saved"
+        )
+
+
+class PeriodAlreadyLocked(Exception):
+    """The PMO pressed "Lock plan now" on a period already locked; nothing was recorded."""
+
+    def __init__(self, period: ReportingPeriod):
+        self.period = period
+        at = timezone.localtime(period.locked_at, period.plan.tz)
+        if period.lock_kind == ReportingPeriod.LockKind.SCHEDULED:
+            by = "the schedule, at its deadline"
+        elif period.locked_by is not None:
+            by = period.locked_by.get_full_name() or period.locked_by.get_username()
+        else:
+            by = "the lock_period command"
+        why = f" ({period.lock_reason})" if period.lock_reason else ""
+        super().__init__(
+            f"{period.label} was already locked on {at:%A} {at.day} {at:%B %Y} at {at:%H:%M} "
+            f"by {by}{why}. Nothing was changed."
         )
 
 
@@ -242,7 +263,10 @@ def periods_lock_due(*, now: dt.datetime | None = None) -> list[ReportingPeriod]
 def plan_lock_now(
     *, plan: Plan, by: AbstractBaseUser | None, reason: str, now: dt.datetime | None = None
 ) -> ReportingPeriod:
-    """The PMO's "Lock plan now": locks the open period early, with a reason on record."""
+    """The PMO's "Lock plan now": locks the open period early, with a reason on record.
+
+    Raises ``PeriodAlreadyLocked`` (and records nothing) if that period is already locked.
+    """
     now = _now(now)
     plan_ensure_writable(plan)
     reason = (reason or "").strip()
@@ -273,6 +297,8 @@ def plan_lock_now(
                 detail=reason,
             )
     period.refresh_from_db()
+    if not locked:
+        raise PeriodAlreadyLocked(period)
     return period
 
 
@@ -375,8 +401,9 @@ def update_submit(
     # Record any lock that is due first, so its snapshot holds the status as it stood at
     # the deadline, not one this save or a next-period save has changed since.
     plan_lock_due(plan=action.plan, now=now)
-    narrative = (narrative or "").strip()
-    if not narrative:
+    # Spaces, zero-width and other invisible characters alone are a blank update.
+    narrative = typed.strip_invisible(narrative or "")
+    if not typed.has_visible_text(narrative):
         raise ValidationError({"narrative": BLANK_UPDATE_MESSAGE})
     if status not in {s.value for s in (Status.RED, Status.AMBER, Status.GREEN, Status.WHITE)}:
         raise ValidationError({"status": "Choose Red, Amber, Green or White."})

@@ -409,6 +409,8 @@ def plan_lock_now(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
+        except services.PeriodAlreadyLocked as already:
+            messages.info(request, str(already))
         else:
             messages.success(
                 request,

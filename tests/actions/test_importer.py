@@ -203,6 +203,21 @@ def test_xlsx_with_title_row_blank_rows_and_real_dates_imports(plan):
     assert Action.objects.get(plan=plan, ref="G2").status == Status.BLUE
 
 
+def test_control_and_invisible_characters_are_taken_out_of_every_imported_cell(plan):
+    data = _csv(
+        "\x01T9\u200b,\x1fTraining\ufeff,Surgery\u202e,Must do\x7f,"
+        "\x01=SUM(A1) then train,G\x02,DoN\u2060,01/01/26,30/06/26"
+    )
+
+    report = plan_import(plan=plan, data=data, filename="plan.csv", dry_run=False)
+
+    assert report.ok, report.errors
+    action = Action.objects.get(plan=plan)
+    assert (action.ref, action.theme, action.department) == ("T9", "Training", "Surgery")
+    assert action.requirement == "=SUM(A1) then train"
+    assert (action.kind, action.status, action.exec_lead_label) == ("must", Status.GREEN, "DoN")
+
+
 def test_import_plan_command_dry_run_saves_nothing(plan, capsys):
     call_command("import_plan", str(DEMO_CSV), "--dry-run", "--plan", str(plan.pk))
 

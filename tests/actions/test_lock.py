@@ -5,11 +5,13 @@ says otherwise, so these tests also prove that the real clock is what decides.
 """
 
 import datetime as dt
+import io
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.db import DatabaseError
 from django.urls import reverse
 
@@ -25,7 +27,7 @@ from actions.models import (
     WeeklyUpdate,
 )
 from actions.tasks import lock_due_periods
-from tests.factories import ActionFactory, PlanFactory
+from tests.factories import ActionFactory, PlanFactory, UserFactory
 
 LONDON = ZoneInfo("Europe/London")
 UTC = dt.UTC
@@ -471,18 +473,75 @@ def test_sweep_leaves_an_early_lock_as_it_was(plan, action, pmo):
     assert PeriodSnapshot.objects.filter(period=early, action=action).count() == 1
 
 
-def test_lock_now_twice_locks_one_period_and_records_one_event(plan, pmo):
-    """A double click on "Lock plan now" must not lock next week as well."""
+def _lock_record() -> tuple:
+    """Everything a lock writes: the periods' lock fields, events, history and snapshots."""
+    return (
+        list(
+            ReportingPeriod.objects.filter(locked_at__isnull=False)
+            .order_by("pk")
+            .values_list(
+                "pk", "locked_at", "lock_kind", "locked_by", "lock_reason", "lock_recorded_at"
+            )
+        ),
+        PlanEvent.objects.count(),
+        HistoryEntry.objects.count(),
+        PeriodSnapshot.objects.count(),
+    )
+
+
+def test_lock_now_twice_locks_one_period_and_records_one_event(plan, action, pmo, mailoutbox):
+    """A double click on "Lock plan now" must not lock next week as well, nor lock again."""
     with travel(london(TUESDAY, 15)):
         first = services.plan_lock_now(plan=plan, by=pmo, reason="Board papers due early")
-    with travel(london(TUESDAY, 15, 0, 1)):
-        second = services.plan_lock_now(plan=plan, by=pmo, reason="Board papers due early")
+    before, sent = _lock_record(), len(mailoutbox)
+    with travel(london(TUESDAY, 16, 30)):
+        with pytest.raises(services.PeriodAlreadyLocked) as again:
+            services.plan_lock_now(plan=plan, by=pmo, reason="Pressed again")
         current = services.period_current(plan=plan)
-    assert second.pk == first.pk
-    assert second.locked_at == london(TUESDAY, 15)
+    assert again.value.period.pk == first.pk
+    assert str(again.value) == (
+        f"Week ending Wed 14 Jan 2026 was already locked on Tuesday 13 January 2026 at 15:00 "
+        f"by {pmo.get_full_name()} (Board papers due early). Nothing was changed."
+    )
+    assert _lock_record() == before
+    assert len(mailoutbox) == sent
     assert ReportingPeriod.objects.filter(lock_kind=ReportingPeriod.LockKind.EARLY).count() == 1
     assert not current.is_locked
     assert PlanEvent.objects.filter(kind=PlanEvent.Kind.LOCKED_EARLY).count() == 1
+
+
+def test_lock_now_again_from_the_page_says_when_and_by_whom_it_was_locked(
+    client, plan, action, pmo, mailoutbox
+):
+    other_pmo = UserFactory(username="pmo2", first_name="Gill", last_name="Murray", roles=["PMO"])
+    url = reverse("plan_lock_now", args=[plan.pk])
+    client.force_login(other_pmo)
+    with travel(london(TUESDAY, 15)):
+        client.post(url, {"reason": "Board papers due early"})
+    client.force_login(pmo)
+    before, sent = _lock_record(), len(mailoutbox)
+    with travel(london(TUESDAY, 15, 0, 2)):
+        page = client.post(url, {"reason": "Double click"}, follow=True).content.decode()
+    assert "locked now" not in page
+    assert (
+        "Week ending Wed 14 Jan 2026 was already locked on Tuesday 13 January 2026 at 15:00 "
+        "by Gill Murray (Board papers due early). Nothing was changed."
+    ) in page
+    assert _lock_record() == before
+    assert len(mailoutbox) == sent
+
+
+def test_lock_now_again_from_the_command_says_it_was_already_locked(plan, action, pmo):
+    out = io.StringIO()
+    with travel(london(TUESDAY, 15)):
+        call_command("lock_period", "--now", "--reason", "Board papers due early", stdout=out)
+    before = _lock_record()
+    with travel(london(TUESDAY, 15, 5)):
+        call_command("lock_period", "--now", "--reason", "Run twice", stdout=out)
+    assert "was already locked on Tuesday 13 January 2026 at 15:00 by the lock_period command" in (
+        out.getvalue()
+    )
+    assert _lock_record() == before
 
 
 # Late windows --------------------------------------------------------------------------

@@ -176,8 +176,9 @@ def test_two_pmos_locking_now_at_once_lock_one_period_with_one_event(race, week,
     first.commit()
     second.join(WAIT)
 
-    assert first.error is None and second.error is None
-    assert first.result.pk == second.result.pk == period.pk
+    assert first.error is None
+    assert isinstance(second.error, services.PeriodAlreadyLocked)
+    assert first.result.pk == second.error.period.pk == period.pk
     period.refresh_from_db()
     assert (period.locked_by, period.lock_reason) == (pmo, "Board")
     assert ReportingPeriod.objects.filter(plan=plan, locked_at__isnull=False).count() == 1

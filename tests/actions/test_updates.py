@@ -132,6 +132,63 @@ def test_blank_narrative_refused(action, period, narrative):
     assert not HistoryEntry.objects.exists()
 
 
+# Characters that show nothing: an update made only of them is blank.
+INVISIBLE = {
+    "zero_width_space": "\u200b",
+    "zero_width_non_joiner": "\u200c",
+    "zero_width_joiner": "\u200d",
+    "word_joiner": "\u2060",
+    "no_break_space": "\u00a0",
+    "narrow_no_break_space": "\u202f",
+    "byte_order_mark": "\ufeff",
+    "soft_hyphen": "\u00ad",
+    "ideographic_space": "\u3000",
+    "em_space": "\u2003",
+    "line_separator": "\u2028",
+    "paragraph_separator": "\u2029",
+    "mongolian_vowel_separator": "\u180e",
+    "hangul_filler": "\u3164",
+    "halfwidth_hangul_filler": "\uffa0",
+    "braille_blank": "\u2800",
+    "right_to_left_override": "\u202e",
+    "left_to_right_mark": "\u200e",
+    "invisible_separator": "\u2063",
+    "combining_grapheme_joiner": "\u034f",
+    "variation_selector": "\ufe0f",
+    "tag_space": "\U000e0020",
+    "control_character": "\x01",
+    "delete": "\x7f",
+    "c1_control": "\x85",
+}
+
+
+@pytest.mark.parametrize("character", INVISIBLE.values(), ids=INVISIBLE.keys())
+def test_an_update_of_invisible_characters_is_blank(action, period, character):
+    with pytest.raises(ValidationError) as refused:
+        submit(action, period, narrative=f" {character * 3}\n{character} ")
+    assert refused.value.message_dict == {"narrative": [BLANK]}
+    assert not WeeklyUpdate.objects.exists()
+    assert not HistoryEntry.objects.exists()
+
+
+def test_an_update_mixing_every_invisible_character_is_blank(action, period):
+    with pytest.raises(ValidationError):
+        submit(action, period, narrative="".join(INVISIBLE.values()))
+    assert not WeeklyUpdate.objects.exists()
+
+
+def test_invisible_padding_is_taken_off_and_is_not_a_change(action, period):
+    first = submit(action, period, narrative="\ufeff\u200bOn plan\u2060\u00a0", base_revision=0)
+    assert first.narrative == "On plan"
+    submit(action, period, narrative="\u200dOn plan\u200b", base_revision=1)
+    assert WeeklyUpdate.objects.get(action=action).revision == 1
+
+
+def test_control_and_direction_characters_are_taken_out_of_an_update(action, period):
+    update = submit(action, period, narrative="Audit\x01 done\u202e by ward\x7f 3.\nOn plan")
+    assert update.narrative == "Audit done by ward 3.\nOn plan"
+
+
 def test_blank_narrative_does_not_replace_a_saved_update(action, period):
     submit(action, period, narrative="On plan")
     with pytest.raises(ValidationError):
@@ -205,6 +262,16 @@ def post(client, action, period, narrative, base_revision=0, htmx=True):
         },
         headers={"HX-Request": "true"} if htmx else {},
     )
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
+@pytest.mark.parametrize("character", INVISIBLE.values(), ids=INVISIBLE.keys())
+def test_view_refuses_an_update_of_invisible_characters(client, action, period, htmx, character):
+    client.force_login(action.action_lead)
+    response = post(client, action, period, f"{character}{character}", htmx=htmx)
+    assert response.status_code == (200 if htmx else 422)
+    assert BLANK in response.content.decode()
+    assert not WeeklyUpdate.objects.exists()
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])

@@ -390,6 +390,16 @@ def test_progress_by_department_and_evidence_assurance_of_the_month(plan, five_a
     assert assurance["total"]["declined"] == 0
 
 
+def test_the_pdf_holds_no_control_or_invisible_characters_typed_into_the_plan(plan, people):
+    hostile = "Estates\x01 and\u202e facilities\u200b\x07"
+    create(plan, people, "X1", department=hostile, requirement=hostile, status=Status.RED)
+    with travel(london(2026, 4, 2, 9)):
+        document = board_report_document(plan=plan, month=MAR)
+    html = render_board_html(document)
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\u200b\u202a-\u202e]", html)
+    assert "Estates and facilities" in html
+
+
 def test_the_command_writes_the_same_pdf_for_a_month(plan, five_actions, tmp_path):
     target = tmp_path / "board.pdf"
     with travel(london(2026, 4, 2, 9)):

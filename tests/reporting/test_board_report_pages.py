@@ -282,6 +282,35 @@ def test_markup_typed_into_the_plan_is_shown_as_text_in_the_charts(client, plan,
     assert "&lt;script&gt;alert" in html
 
 
+# The brief's name has an odd number of "$"; the second is not valid mathtext at all.
+DOLLAR_DEPARTMENTS = ["Estates $ Facilities $x^2$", "Estates $^$ Facilities", "Capital $\\frac$"]
+
+
+@pytest.mark.parametrize("department", DOLLAR_DEPARTMENTS)
+def test_a_dollar_sign_in_a_department_is_drawn_as_text_on_the_dashboard(
+    client, plan, lead, readers, department
+):
+    ActionFactory(plan=plan, action_lead=lead, department=department)
+    client.force_login(readers["board"])
+    response = client.get(reverse("board_dashboard", args=[plan.pk]))
+    assert response.status_code == 200
+    # One <text> element holding the name as typed, not glyphs laid out as maths.
+    assert f">{department}</text>" in response.content.decode()
+
+
+@pytest.mark.parametrize("department", DOLLAR_DEPARTMENTS)
+def test_a_dollar_sign_in_a_department_does_not_stop_the_board_report(
+    client, plan, pmo, lead, django_capture_on_commit_callbacks, department
+):
+    ActionFactory(plan=plan, action_lead=lead, department=department)
+    client.force_login(pmo)
+    with django_capture_on_commit_callbacks(execute=True):
+        generate(client, plan)
+    report = BoardReport.objects.get()
+    assert report.status == BoardReport.State.READY
+    assert report.pdf.open("rb").read(5) == b"%PDF-"
+
+
 def test_the_dashboard_is_refused_to_action_leads_and_outsiders(client, plan, lead):
     url = reverse("board_dashboard", args=[plan.pk])
     assert client.get(url).status_code == 302

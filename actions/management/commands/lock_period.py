@@ -24,4 +24,7 @@ class Command(BaseCommand):
             period = services.plan_lock_now(plan=plans.get(), by=None, reason=options["reason"])
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from error
+        except services.PeriodAlreadyLocked as already:  # run twice: the first lock stands
+            self.stdout.write(self.style.WARNING(str(already)))
+            return
         self.stdout.write(self.style.SUCCESS(f"Locked {period.label} at {period.locked_at}."))
