@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "health_check",
+    # django-ninja's API docs (Swagger UI) from our own static files, not a CDN.
+    "ninja",
 ]
 
 MIDDLEWARE = [
