@@ -8,7 +8,6 @@ paginated (``page``, ``page_size`` up to 500). Each request is logged with the t
 user, the path and the status. KPIs are not in the product yet, so not in the API either.
 """
 
-
 import datetime as dt
 import logging
 from dataclasses import dataclass
@@ -57,7 +56,9 @@ class Reader:
 
     @property
     def log_name(self) -> str:
-        return f"token {self.token.pk}" if self.token else f"user {self.user.pk}"
+        if self.token:
+            return f"token {self.token.pk}"
+        return f"user {self.user.pk}" if self.user else "nobody"
 
 
 class ApiTokenAuth(HttpBearer):
@@ -100,15 +101,17 @@ class ImprovementPlanApi(NinjaAPI):
         )
         response["Cache-Control"] = "private, no-store"
         reader = getattr(request, "auth", None)
+        if not isinstance(reader, Reader):  # refused before anyone was recognised
+            reader = Reader(plan_wide=False)
         logger.info(
             "API %s %s %s by %s",
             request.method,
             request.path,
             response.status_code,
-            reader.log_name if isinstance(reader, Reader) else "nobody",
+            reader.log_name,
             extra={
-                "api_token_id": reader.token.pk if isinstance(reader, Reader) and reader.token else None,
-                "user_id": reader.user.pk if isinstance(reader, Reader) and reader.user else None,
+                "api_token_id": reader.token.pk if reader.token else None,
+                "user_id": reader.user.pk if reader.user else None,
                 "path": request.path,
                 "status": response.status_code,
             },
@@ -260,7 +263,7 @@ class PeriodOut(Schema):
     locked_at: dt.datetime | None
     lock_kind: ReportingPeriod.LockKind | None
     lock_kind_label: str | None
-    snapshot: SnapshotCounts | None = Field(description="None until the period is locked.")
+    snapshot: SnapshotCounts | None = Field(description="null until the period is locked.")
 
     @staticmethod
     def resolve_lock_kind(period: ReportingPeriod) -> str | None:
