@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from improvement import text as typed
 
@@ -53,6 +54,9 @@ DATE_FORMAT = "DD/MM/YYYY"
 DATETIME_FORMAT = "DD/MM/YYYY HH:MM"
 WIDE = 60  # the widest column, wrapped: requirement and narrative
 NARROW = 8
+# The rows are one named Excel table: Power Query (Power BI, Excel's Get Data) refreshes it
+# by this name. The table carries its own filter buttons.
+TABLE_NAME = "ImprovementPlan"
 
 
 @dataclass(frozen=True)
@@ -242,7 +246,7 @@ def _width(column: Column, values: list[Any]) -> int:
 
 
 def plan_xlsx(*, plan: Plan, params: QueryDict) -> bytes:
-    """One sheet: a frozen, filterable header row; RAGB cells in their colours."""
+    """One sheet: a named table with a frozen header row; RAGB cells in their colours."""
     rows = export_rows(plan=plan, params=params)
     book = openpyxl.Workbook()
     sheet = book.active
@@ -282,7 +286,11 @@ def plan_xlsx(*, plan: Plan, params: QueryDict) -> bytes:
         letter = get_column_letter(col)
         sheet.column_dimensions[letter].width = _width(column, [row[col - 1] for row in rows])
     sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{max(len(rows) + 1, 1)}"
+    # Excel refuses a table of a header alone: an empty export keeps one blank row.
+    last_row = max(len(rows), 1) + 1
+    table = Table(displayName=TABLE_NAME, ref=f"A1:{get_column_letter(len(COLUMNS))}{last_row}")
+    table.tableStyleInfo = TableStyleInfo(name="TableStyleLight1", showRowStripes=False)
+    sheet.add_table(table)
     sheet.sheet_view.zoomScale = 90
     out = io.BytesIO()
     book.save(out)

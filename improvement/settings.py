@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    # django-ninja's API docs (Swagger UI) from our own static files, not a CDN.
+    "ninja",
 ]
 
 MIDDLEWARE = [

@@ -1,4 +1,5 @@
-"""Writes: make, replace and revoke a person's private calendar address."""
+"""Writes: make, replace and revoke a person's private calendar address; make and revoke
+the API's tokens."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from evidence.models import ClosureRequest
 from reporting.models import ExceptionReport
 
 from . import teams
-from .models import CalendarFeed, TeamsPost, TeamsWebhook
+from .models import ApiToken, CalendarFeed, TeamsPost, TeamsWebhook
 from .teams import TeamsRefused, check_webhook_url, post_card, test_card
 
 logger = logging.getLogger(__name__)
@@ -212,3 +213,41 @@ def teams_send(*, now: dt.datetime | None = None) -> TeamsRun:
             )
             run.sent += 1
     return run
+
+
+# A recognisable prefix: a token pasted into the wrong place (a chat, a ticket) is easy to spot.
+API_TOKEN_PREFIX = "ipt_"
+
+
+class ApiTokenError(ValueError):
+    """A token the PMO cannot make as asked."""
+
+
+def api_token_create(
+    *, name: str, by: AbstractBaseUser, now: dt.datetime | None = None
+) -> tuple[ApiToken, str]:
+    """A new API token for one integration. Returns it and its secret (shown once)."""
+    name = " ".join(name.split())
+    if not name:
+        raise ApiTokenError("Give the token a name that says what uses it.")
+    secret = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        name=name, token_hash=token_hash(secret), created_by=by, created_at=now or timezone.now()
+    )
+    logger.info("API token %s (%s) made by user %s", token.pk, token.name, by.pk)
+    return token, secret
+
+
+def api_token_revoke(
+    *, token: ApiToken, by: AbstractBaseUser, now: dt.datetime | None = None
+) -> bool:
+    """Stop ``token`` for good. Returns False if it had already been revoked."""
+    revoked = (
+        ApiToken.objects.active()
+        .filter(pk=token.pk)
+        .update(revoked_at=now or timezone.now(), revoked_by=by)
+    )
+    if revoked:
+        logger.info("API token %s (%s) revoked by user %s", token.pk, token.name, by.pk)
+    token.refresh_from_db()
+    return bool(revoked)

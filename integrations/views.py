@@ -1,4 +1,5 @@
-"""The calendar page (make, replace, revoke your address) and the feed itself."""
+"""The calendar page (make, replace, revoke your address) and the feed itself; the PMO's
+API tokens page (make a token, shown once; revoke one)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
@@ -15,8 +16,8 @@ from actions import access
 
 from . import services, tasks
 from .calendar_feed import calendar_entries, calendar_ics
-from .forms import TeamsWebhookForm
-from .models import CalendarFeed, TeamsWebhook
+from .forms import ApiTokenForm, TeamsWebhookForm
+from .models import ApiToken, CalendarFeed, TeamsWebhook
 
 
 @login_required
@@ -99,3 +100,39 @@ def teams_settings(request: HttpRequest, pk: int) -> HttpResponse:
     }
     status = 422 if form.errors else 200
     return render(request, "integrations/teams.html", context, status=status)
+
+
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    """PMO only: the API's tokens, who made and revoked them; make a new one."""
+    access.require_pmo(request)
+    form = ApiTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        token, secret = services.api_token_create(name=form.cleaned_data["name"], by=request.user)
+        # Shown once: only a hash is kept. The session carries it to the page after the redirect.
+        request.session["api_token_secret"] = {"id": token.pk, "secret": secret}
+        return redirect("api_tokens")
+    new = request.session.pop("api_token_secret", None)
+    tokens = ApiToken.objects.select_related("created_by", "revoked_by")
+    context = {
+        "form": form,
+        "tokens": tokens,
+        "new_token": tokens.filter(pk=new["id"]).first() if new else None,
+        "new_secret": new["secret"] if new else None,
+        "api_base": request.build_absolute_uri("/api/v1/"),
+    }
+    return render(request, "integrations/api_tokens.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    """PMO only: confirm, then stop a token for good."""
+    access.require_pmo(request)
+    token = get_object_or_404(ApiToken.objects.select_related("created_by", "revoked_by"), pk=pk)
+    if request.method == "POST":
+        if services.api_token_revoke(token=token, by=request.user):
+            messages.success(request, f"The token “{token.name}” no longer works.")
+        else:
+            messages.info(request, f"The token “{token.name}” had already been revoked.")
+        return redirect("api_tokens")
+    return render(request, "integrations/api_token_revoke.html", {"token": token})

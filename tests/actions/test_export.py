@@ -144,7 +144,8 @@ def test_xlsx_has_every_column_a_frozen_filtered_header_and_sensible_widths(plan
         "End date",
     ]
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == f"A1:Q{len(actions) + 1}"
+    assert sheet.tables[exports.TABLE_NAME].autoFilter.ref == f"A1:Q{len(actions) + 1}"
+    assert sheet.auto_filter.ref is None, "Excel refuses a sheet filter beside a table's"
     assert sheet["A1"].font.b is True
     widths = {
         c.header: sheet.column_dimensions[chr(65 + i)].width for i, c in enumerate(exports.COLUMNS)
@@ -153,6 +154,25 @@ def test_xlsx_has_every_column_a_frozen_filtered_header_and_sensible_widths(plan
     assert widths["Latest update narrative"] == 60
     assert 8 <= widths["Ref."] <= 10
     assert sheet["E2"].alignment.wrap_text is True
+
+
+def test_the_rows_are_one_named_table_that_power_query_can_refresh(plan, actions):
+    sheet = read_xlsx(exports.plan_xlsx(plan=plan, params=params()))
+
+    assert list(sheet.tables) == ["ImprovementPlan"]
+    table = sheet.tables["ImprovementPlan"]
+    assert table.ref == f"A1:Q{len(actions) + 1}" == f"A1:Q{sheet.max_row}"
+    assert table.column_names == [c.header for c in exports.COLUMNS]
+    assert table.tableStyleInfo.name
+    assert sheet.freeze_panes == "A2"
+    assert sheet["F2"].fill.fgColor.rgb.endswith(exports.STATUS_FILLS[Status.RED][0])
+
+
+def test_an_empty_export_is_still_a_table_with_one_blank_row(plan):
+    sheet = read_xlsx(exports.plan_xlsx(plan=plan, params=params()))
+
+    assert sheet.tables["ImprovementPlan"].ref == "A1:Q2"
+    assert all(cell.value is None for cell in sheet[2])
 
 
 def test_status_cells_are_filled_in_ragb_colours(plan, actions):
