@@ -300,9 +300,6 @@ WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [
     *"map scss njk md mts json".split(),
 ]
 
-# Django 6 reads a URL typed without a scheme as https; so do we already.
-FORMS_URLFIELD_ASSUME_HTTPS = True
-
 CRISPY_ALLOWED_TEMPLATE_PACKS = ("nhsuk",)
 CRISPY_TEMPLATE_PACK = "nhsuk"
 

@@ -8,6 +8,8 @@ from .teams import check_webhook_url
 
 
 class TeamsWebhookForm(forms.ModelForm):
+    url = forms.URLField(assume_scheme="https", max_length=2000)
+
     class Meta:
         model = TeamsWebhook
         fields = ["url", "post_issued_reports", "post_early_locks", "post_closures"]
