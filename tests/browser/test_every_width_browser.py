@@ -38,6 +38,8 @@ NOT_PAGES = {
     "public_plan_pdf",
 }
 NOT_PAGE_SUFFIXES = ("_pdf", "_download", "_export", "_xlsx", "_csv", "_status")
+# The findings mapping page runs the suggestions model over every finding and action.
+SLOW_PAGE_MS = 60_000
 
 
 @pytest.fixture
@@ -82,7 +84,7 @@ def crawl(page, origin: str, *, depth: int = 2) -> dict[str, str]:
     for _ in range(depth + 1):
         next_frontier = []
         for url in frontier:
-            page.goto(url)
+            page.goto(url, timeout=SLOW_PAGE_MS)
             for link in links_on(page, origin):
                 name = page_name(urlsplit(link).path)
                 if name and name not in seen:
@@ -108,7 +110,7 @@ def test_no_page_scrolls_sideways_on_a_phone_and_none_fails_axe(
     for name, url in sorted(pages.items()):
         for viewport in (PHONE, DESKTOP):
             page.set_viewport_size(viewport)
-            page.goto(url)
+            page.goto(url, timeout=SLOW_PAGE_MS)
             width = overflow(page)
             if width > viewport["width"]:
                 too_wide.append(f"{url} ({name}) is {width} px wide at {viewport['width']} px")

@@ -13,9 +13,7 @@ import re
 import pytest
 from django.conf import settings
 
-PACKAGE_CSS = (
-    settings.BASE_DIR / "node_modules" / "nhsuk-frontend" / "dist" / "nhsuk" / "nhsuk-frontend.min.css"
-)
+PACKAGE_CSS = settings.BASE_DIR / "node_modules/nhsuk-frontend/dist/nhsuk/nhsuk-frontend.min.css"
 OUR_CSS = settings.BASE_DIR / "static" / "nhsuk-frontend-local-fonts.min.css"
 # A resource the browser (or WeasyPrint) would fetch, not a link a person may follow.
 OFF_SITE_RESOURCE = re.compile(
