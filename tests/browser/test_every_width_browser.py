@@ -147,6 +147,28 @@ def test_the_pmo_menu_folds_under_more_on_a_phone(page, demo):
     expect(more).to_be_hidden()
 
 
+def test_the_plan_table_scrolls_in_its_own_region_with_its_first_column_in_view(page, demo):
+    page.set_viewport_size(PHONE)
+    sign_in(page, "pmo")
+    page.goto(f"/plans/{demo.pk}/")
+    region = page.get_by_role("region", name="Actions", exact=True)
+    expect(region).to_be_visible()
+    widths = region.evaluate("e => [e.clientWidth, e.scrollWidth]")
+    assert widths[0] < PHONE["width"] < widths[1]  # the table is wider than the phone
+
+    region.focus()  # the keyboard can reach it, and the arrow keys scroll it
+    expect(region).to_be_focused()
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => document.activeElement.scrollLeft > 0")
+    region.evaluate("e => { e.scrollLeft = e.scrollWidth }")  # all the way to the right
+    first_header = region.get_by_role("columnheader").first
+    left = first_header.evaluate("e => e.getBoundingClientRect().left")
+    region_left = region.evaluate("e => e.getBoundingClientRect().left")
+    assert abs(left - region_left) < 2  # the first column stayed where it was
+    assert overflow(page) <= PHONE["width"]
+
+
 def test_pages_load_nothing_from_outside_the_site(new_context, live_server, demo):
     """Trust networks block other sites: no font, script or image is asked for elsewhere."""
     context = new_context()
