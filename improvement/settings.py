@@ -426,16 +426,19 @@ if not DEBUG:
     # TLS ends at the trust's proxy or load balancer, which must set this header.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# Content Security Policy: nothing inline, nothing evaluated, nothing from elsewhere but
-# the NHS typeface. Templates keep scripts in static files (base.html's first script is
-# static/js-enabled.js) and htmx is told not to inject its own styles (a meta tag).
+# Content Security Policy: nothing inline, nothing evaluated, nothing from elsewhere (trust
+# networks block other sites, so even the NHS typeface is not fetched: pages use
+# static/nhsuk-frontend-local-fonts.min.css, NHS.UK's stylesheet without its @font-face,
+# so text is in Frutiger where a computer has it installed, else Arial). Templates keep
+# scripts in static files (base.html's first script is static/js-enabled.js) and htmx is
+# told not to inject its own styles (a meta tag).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
         "img-src": [SELF, "data:"],
-        "font-src": [SELF, "https://assets.nhs.uk"],
+        "font-src": [SELF],
         "connect-src": [SELF],
         "form-action": [SELF],
         "frame-ancestors": [NONE],

@@ -100,8 +100,8 @@ def new_context(browser, live_server):
         context = browser.new_context(base_url=live_server.url, locale="en-GB")
         context.set_default_timeout(TIMEOUT_MS)
         context.set_default_navigation_timeout(TIMEOUT_MS)
-        # NHS.UK's stylesheet loads its font from assets.nhs.uk; with no network here the
-        # lookups stall each page's load by seconds. Refuse everything not on the server.
+        # Nothing should ask for another site (test_every_width_browser checks it); should
+        # anything, it is refused at once rather than stalling the page on a DNS lookup.
         context.route(OFF_SITE, lambda route: route.abort())
         context.on("weberror", lambda error: problems.append(f"JavaScript error: {error.error}"))
         context.on("response", on_response)

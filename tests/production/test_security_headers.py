@@ -33,6 +33,7 @@ def test_pages_carry_a_strict_content_security_policy(client):
     assert csp["object-src"] == "'none'"
     assert csp["base-uri"] == "'self'"
     assert csp["form-action"] == "'self'"
+    assert csp["font-src"] == "'self'"
     assert "unsafe-inline" not in response["Content-Security-Policy"]
     assert "unsafe-eval" not in response["Content-Security-Policy"]
 
