@@ -9,3 +9,19 @@ from . import services
 def lock_due_periods() -> int:
     """Lock every period whose deadline has passed (the schedule is each plan's data)."""
     return len(services.periods_lock_due())
+
+
+@shared_task
+def import_job_preview(job_id: int) -> str:
+    """Read and check an uploaded plan or findings file into its preview."""
+    from .import_jobs import import_job_preview
+
+    return import_job_preview(job_id=job_id).state
+
+
+@shared_task
+def import_job_apply(job_id: int) -> str:
+    """Import a confirmed preview, all or nothing."""
+    from .import_jobs import import_job_apply
+
+    return import_job_apply(job_id=job_id).state
