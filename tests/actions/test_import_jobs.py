@@ -12,6 +12,7 @@ from actions import import_jobs, tasks
 from actions.models import Action, ImportJob, PlanEvent
 from tests.actions.imports import worker_runs_after_each_request  # noqa: F401
 from tests.factories import InspectionFactory, PlanFactory, UserFactory
+from tests.races import WAIT, Holder, Worker, blocked_behind
 
 pytestmark = pytest.mark.django_db
 
@@ -258,3 +259,27 @@ def test_the_findings_fragment_sends_the_pmo_on_to_the_columns_once_read(client,
     assert fragment["HX-Redirect"] == reverse("findings_import_columns", args=[inspection.pk])
     assert job.table["headers"] == ["Action No.", "Core Service", "Domain", "CQC Finding"]
     assert not job.file  # the cells are kept; the file is not needed again
+
+
+# Two confirms at once, on the real PostgreSQL ---------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_confirms_at_once_import_the_plan_once(race, pmo, plan):
+    """The double click: the second confirm waits for the first, then finds it taken."""
+    job = import_jobs.plan_import_start(plan=plan, filename="plan.csv", data=plan_csv(3), by=pmo)
+    job.refresh_from_db()
+    assert job.state == ImportJob.State.PREVIEW  # read on commit (the worker is eager)
+
+    first = race(Holder(lambda: import_jobs.import_job_confirm(job=job, by=pmo)))
+    second = race(Worker(lambda: import_jobs.import_job_confirm(job=job, by=pmo)))
+    blocked_behind(second, first)
+    first.commit()
+    second.join(WAIT)
+
+    assert (first.result, second.result, second.error) == (True, False, None)
+    job.refresh_from_db()
+    assert job.state == ImportJob.State.IMPORTED
+    assert Action.objects.filter(plan=plan).count() == 3
+    assert PlanEvent.objects.filter(plan=plan, kind=PlanEvent.Kind.IMPORTED).count() == 1
