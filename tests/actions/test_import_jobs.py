@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from actions import import_jobs, tasks
-from actions.models import Action, ImportJob, PlanEvent
+from actions.models import Action, Finding, ImportJob, PlanEvent
 from tests.actions.imports import worker_runs_after_each_request  # noqa: F401
 from tests.factories import InspectionFactory, PlanFactory, UserFactory
 from tests.races import WAIT, Holder, Worker, blocked_behind
@@ -283,3 +283,34 @@ def test_two_confirms_at_once_import_the_plan_once(race, pmo, plan):
     assert job.state == ImportJob.State.IMPORTED
     assert Action.objects.filter(plan=plan).count() == 3
     assert PlanEvent.objects.filter(plan=plan, kind=PlanEvent.Kind.IMPORTED).count() == 1
+
+
+def test_another_pmo_cannot_confirm_or_see_a_findings_upload(client, pmo):
+    inspection = InspectionFactory()
+    client.force_login(pmo)
+    data = b"Action No.,Core Service,Domain,CQC Finding\nM1,Maternity,Safe,Train staff.\n"
+    client.post(
+        reverse("findings_import", args=[inspection.pk]),
+        {"file": SimpleUploadedFile("findings.csv", data)},
+    )
+    page = client.get(reverse("findings_import_columns", args=[inspection.pk]))
+    form = page.context["form"]
+    client.post(
+        reverse("findings_import_columns", args=[inspection.pk]),
+        {name: form[name].value() or "" for name in form.fields},
+    )
+    job = ImportJob.objects.get()
+    assert job.state == ImportJob.State.PREVIEW
+    client.force_login(UserFactory(username="pmo2", roles=["PMO"]))
+
+    assert client.get(reverse("import_job", args=[job.token])).status_code == 404
+    columns = client.get(reverse("findings_import_columns", args=[inspection.pk]))
+    confirmed = client.post(
+        reverse("findings_import_confirm", args=[inspection.pk]), {"token": job.token.hex}
+    )
+
+    assert columns.status_code == confirmed.status_code == 302
+    assert confirmed.url == reverse("findings_import", args=[inspection.pk])
+    job.refresh_from_db()
+    assert job.state == ImportJob.State.PREVIEW
+    assert not Finding.objects.exists()
