@@ -314,3 +314,18 @@ def test_another_pmo_cannot_confirm_or_see_a_findings_upload(client, pmo):
     job.refresh_from_db()
     assert job.state == ImportJob.State.PREVIEW
     assert not Finding.objects.exists()
+
+
+def test_the_polled_fragment_reads_the_job_in_one_query(
+    client, pmo, plan, django_assert_num_queries
+):
+    """Polled every second while the worker runs: the session, the user, and the job with
+    its plan or inspection in one query; the rows' progress comes from the cache."""
+    job = ImportJob.objects.create(kind="plan", plan=plan, uploaded_by=pmo, filename="plan.csv")
+    client.force_login(pmo)
+    client.get(status_url(job))  # the first request may load the session's two-factor state
+
+    with django_assert_num_queries(3):
+        response = client.get(status_url(job))
+
+    assert response.status_code == 200
