@@ -22,7 +22,15 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from . import services
-from .importer import ImportFileError, ImportTally, KindWidget, RowError, read_cells
+from .importer import (
+    ImportFileError,
+    ImportTally,
+    KindWidget,
+    Progress,
+    RowError,
+    no_progress,
+    read_cells,
+)
 from .models import (
     Action,
     Finding,
@@ -313,6 +321,27 @@ class FindingTable:
         return found
 
 
+def table_as_json(table: FindingTable) -> dict[str, Any]:
+    """The file's cells as text, kept on the import job so later steps need not read it."""
+    return {"header_line": table.header_line, "headers": table.headers, "rows": table.rows}
+
+
+def table_from_json(data: dict[str, Any]) -> FindingTable:
+    return FindingTable(
+        header_line=data["header_line"],
+        headers=list(data["headers"]),
+        rows=[(line, list(cells)) for line, cells in data["rows"]],
+    )
+
+
+def report_from_json(data: dict[str, Any]) -> FindingImportReport:
+    return FindingImportReport(
+        rows=[FindingRow(**r) for r in data["rows"]],
+        errors=[RowError(**e) for e in data["errors"]],
+        dry_run=data["dry_run"],
+    )
+
+
 def findings_table_read(
     data: bytes, filename: str, *, known_headers: Iterable[str] = (), header_line: int = 0
 ) -> FindingTable:
@@ -456,7 +485,10 @@ class FindingImportReport(ImportTally):
 
 
 def _row_values(
-    table: FindingTable, mapping: ColumnMapping, report: FindingImportReport
+    table: FindingTable,
+    mapping: ColumnMapping,
+    report: FindingImportReport,
+    progress: Progress = no_progress,
 ) -> list[tuple[int, dict[str, str]]]:
     """Each row's finding fields, checked cell by cell; problems go on the report."""
     missing = [FINDING_FIELDS[n] for n in REQUIRED_FIELDS if n not in mapping.columns]
@@ -468,7 +500,8 @@ def _row_values(
     header = {name: table.headers[i] for name, i in mapping.columns.items()}
     seen: dict[str, int] = {}
     rows = []
-    for line, cells in table.rows:
+    for number, (line, cells) in enumerate(table.rows, start=1):
+        progress("Checking the rows", number, len(table.rows))
         raw = {name: cells[i] for name, i in mapping.columns.items()}
         values = {name: raw.get(name, "") for name in FINDING_FIELDS}
 
@@ -522,6 +555,7 @@ def findings_import(
     table: FindingTable,
     mapping: ColumnMapping,
     dry_run: bool = True,
+    progress: Progress = no_progress,
 ) -> FindingImportReport:
     """Preview (``dry_run``) or save the findings of ``table``; any error saves nothing.
 
@@ -529,7 +563,7 @@ def findings_import(
     stay); findings not in the file are left as they are.
     """
     report = FindingImportReport(dry_run=dry_run)
-    rows = _row_values(table, mapping, report)
+    rows = _row_values(table, mapping, report, progress)
     if report.errors:
         report.errors.sort(key=lambda e: e.line)
         return report
@@ -547,6 +581,7 @@ def findings_import(
             report.rows.append(FindingRow(line, values["ref"], outcome, values, changes))
         if dry_run:
             return report
+        progress("Saving", 0, 0)
         try:
             with transaction.atomic():
                 Finding.objects.bulk_create(

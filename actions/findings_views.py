@@ -8,7 +8,6 @@ exec leads, reviewers and the board.
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,10 +18,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from . import access, findings, import_previews
+from . import access, findings, import_jobs, import_previews
 from .findings_forms import ColumnMappingForm, CompareForm, FindingsFileForm, RatingsGridForm
-from .importer import ImportFileError
-from .models import Action, Finding, Inspection, Plan
+from .models import Action, Finding, ImportJob, Inspection, Plan
 from .pmo_forms import ActionForm
 
 INVALID = 422
@@ -83,32 +81,23 @@ def inspections_compare(request: HttpRequest) -> HttpResponse:
 # Findings import --------------------------------------------------------------------------
 
 
-def _pending_dir() -> Path:
-    return import_previews.pending_dir(import_previews.FINDINGS_IMPORTS)
-
-
-def _pending(request: HttpRequest, inspection: Inspection, token: str | None = None):
-    """The uploaded file waiting for this inspection, or None if used, expired or foreign."""
+def _pending_job(request: HttpRequest, inspection: Inspection, token: str | None = None):
+    """The PMO's upload waiting for this inspection, or None if used, expired or foreign."""
     pending = request.session.get(PENDING_KEY) or {}
-    path = _pending_dir() / str(pending.get("token", "missing"))
-    if (
-        pending.get("inspection") != inspection.pk
-        or (token is not None and pending.get("token") != token)
-        or import_previews.is_expired(path)
+    if pending.get("inspection") != inspection.pk or (
+        token is not None and pending.get("token") != token
     ):
-        return None, None
-    return pending, path
+        return None
+    return (
+        ImportJob.objects.filter(
+            token=pending.get("token"), inspection=inspection, uploaded_by=request.user
+        )
+        .exclude(state__in=[ImportJob.State.IMPORTING, ImportJob.State.IMPORTED])
+        .first()
+    )
 
 
 def _expired(request: HttpRequest, inspection: Inspection) -> HttpResponse:
-    pending = request.session.get(PENDING_KEY) or {}
-    path = _pending_dir() / str(pending.get("token", "missing"))
-    if pending.get("inspection") == inspection.pk and import_previews.is_expired(path):
-        # This browser's upload, deleted by the hourly sweep or too old to use now.
-        path.unlink(missing_ok=True)
-        request.session.pop(PENDING_KEY, None)
-        messages.error(request, import_previews.expired_message())
-        return redirect("findings_import", inspection.pk)
     messages.error(
         request,
         "That upload has already been imported or has expired; nothing was saved. "
@@ -117,37 +106,18 @@ def _expired(request: HttpRequest, inspection: Inspection) -> HttpResponse:
     return redirect("findings_import", inspection.pk)
 
 
-def _table(pending: dict, path: Path) -> findings.FindingTable:
-    """The uploaded file, read with the header row found at upload."""
-    return findings.findings_table_read(
-        path.read_bytes(), pending["name"], header_line=pending["header_line"]
-    )
-
-
 @login_required
 def findings_import_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    """The worker reads the file; its page shows the progress, then the columns."""
     inspection = access.get_inspection_for_pmo(request, pk)
     form = FindingsFileForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        data = upload.read()
-        remembered = findings.mapping_remembered(inspection)
-        try:
-            table = findings.findings_table_read(
-                data, upload.name, known_headers=remembered.columns.values() if remembered else ()
-            )
-        except ImportFileError as error:
-            form.add_error("file", str(error))
-        else:
-            token = uuid.uuid4().hex
-            (_pending_dir() / token).write_bytes(data)
-            request.session[PENDING_KEY] = {
-                "token": token,
-                "inspection": inspection.pk,
-                "name": upload.name,
-                "header_line": table.header_line,
-            }
-            return redirect("findings_import_columns", inspection.pk)
+        job = import_jobs.findings_import_start(
+            inspection=inspection, filename=upload.name, data=upload.read(), by=request.user
+        )
+        request.session[PENDING_KEY] = {"token": job.token.hex, "inspection": inspection.pk}
+        return redirect(job)
     status = INVALID if form.is_bound and form.errors else 200
     return render(
         request,
@@ -161,10 +131,16 @@ def findings_import_upload(request: HttpRequest, pk: int) -> HttpResponse:
 def findings_import_columns(request: HttpRequest, pk: int) -> HttpResponse:
     """Show the columns found; the PMO says which holds what; then the preview."""
     inspection = access.get_inspection_for_pmo(request, pk)
-    pending, path = _pending(request, inspection)
-    if pending is None:
+    job = _pending_job(request, inspection)
+    if job is not None and import_previews.job_expire_if_old(job):
+        request.session.pop(PENDING_KEY, None)
+        messages.error(request, import_previews.expired_message())
+        return redirect("findings_import", inspection.pk)
+    if job is None:
         return _expired(request, inspection)
-    table = _table(pending, path)
+    if job.table is None:  # not read yet, or unreadable: its page says which
+        return redirect(job)
+    table = findings.table_from_json(job.table)
     remembered = findings.mapping_remembered(inspection)
     guess = findings.mapping_guess(table, remembered)
     form = ColumnMappingForm(
@@ -174,27 +150,8 @@ def findings_import_columns(request: HttpRequest, pk: int) -> HttpResponse:
         kind_guesses=lambda p: findings.KIND_GUESSES.get(p, ""),
     )
     if request.method == "POST" and form.is_valid():
-        mapping = form.mapping()
-        findings.finding_mapping_remember(
-            inspection=inspection, table=table, mapping=mapping, by=request.user
-        )
-        report = findings.findings_import(inspection=inspection, table=table, mapping=mapping)
-        if report.ok:  # only a clean preview can be confirmed
-            pending["mapping"] = {"columns": mapping.columns, "kind_values": mapping.kind_values}
-        else:
-            pending.pop("mapping", None)
-        request.session[PENDING_KEY] = pending
-        return render(
-            request,
-            "actions/findings/import_preview.html",
-            {
-                "inspection": inspection,
-                "report": report,
-                "filename": pending["name"],
-                "token": pending["token"],
-                "table": table,
-            },
-        )
+        import_jobs.findings_columns_choose(job=job, mapping=form.mapping(), by=request.user)
+        return redirect(job)
     columns = [
         (findings.column_label(table, i), table.samples(i)) for i in range(len(table.headers))
     ]
@@ -205,7 +162,7 @@ def findings_import_columns(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "form": form,
             "inspection": inspection,
-            "filename": pending["name"],
+            "filename": job.filename,
             "table": table,
             "columns": columns,
             "remembered": remembered,
@@ -218,27 +175,28 @@ def findings_import_columns(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def findings_import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     inspection = access.get_inspection_for_pmo(request, pk)
-    pending, path = _pending(request, inspection, token=request.POST.get("token", ""))
-    if pending is None or "mapping" not in pending:
+    token = request.POST.get("token", "")
+    job = ImportJob.objects.filter(
+        token=token if _is_token(token) else None, inspection=inspection, uploaded_by=request.user
+    ).first()
+    if job is not None and import_previews.job_expire_if_old(job):
+        request.session.pop(PENDING_KEY, None)
+        messages.error(request, import_previews.expired_message())
+        return redirect("findings_import", inspection.pk)
+    if job is None:
         return _expired(request, inspection)
-    table = _table(pending, path)
-    mapping = findings.ColumnMapping(
-        columns={k: int(v) for k, v in pending["mapping"]["columns"].items()},
-        kind_values=pending["mapping"]["kind_values"],
-    )
-    report = findings.findings_import(
-        inspection=inspection, table=table, mapping=mapping, dry_run=False
-    )
-    path.unlink(missing_ok=True)
-    request.session.pop(PENDING_KEY, None)
-    if not report.ok:
-        return render(
-            request,
-            "actions/findings/import_preview.html",
-            {"inspection": inspection, "report": report, "filename": pending["name"]},
-        )
-    messages.success(request, f"Findings imported from {pending['name']}: {report.summary()}.")
-    return redirect("finding_list", inspection.pk)
+    # A second confirm (a double click) finds the import under way and shows its progress.
+    if import_jobs.import_job_confirm(job=job, by=request.user):
+        request.session.pop(PENDING_KEY, None)
+    return redirect(job)
+
+
+def _is_token(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
 
 
 # Mapping findings onto open actions -------------------------------------------------------

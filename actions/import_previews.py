@@ -1,9 +1,9 @@
-"""Uploaded files waiting behind an import preview (the plan import, the findings import).
+"""Import uploads nobody confirmed (the plan import, the findings import): expired.
 
-The file waits under MEDIA_ROOT until the PMO confirms the preview. A preview left
-unconfirmed is deleted once it is older than ``IMPORT_PREVIEW_MAX_AGE_HOURS``: by the
-hourly task (``actions.tasks.expire_import_previews``), or on the spot when someone tries
-to use it.
+An upload waits as an ``ImportJob`` (its file under MEDIA_ROOT) until the PMO confirms its
+preview. One left unconfirmed is deleted, file and all, once it is older than
+``IMPORT_PREVIEW_MAX_AGE_HOURS``: by the hourly task (``actions.tasks.expire_import_previews``),
+or on the spot when someone tries to confirm it.
 """
 
 from __future__ import annotations
@@ -14,16 +14,18 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
-PLAN_IMPORTS = "pending-imports"
-FINDINGS_IMPORTS = "pending-findings"
-KINDS = (PLAN_IMPORTS, FINDINGS_IMPORTS)
+from .models import ImportJob
 
-
-def pending_dir(kind: str) -> Path:
-    """The folder of one kind of waiting upload (created on first use)."""
-    path = Path(settings.MEDIA_ROOT) / kind
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+# A job in one of these states is still waiting for the PMO (or was refused or failed).
+WAITING = (
+    ImportJob.State.READING,
+    ImportJob.State.COLUMNS,
+    ImportJob.State.CHECKING,
+    ImportJob.State.PREVIEW,
+    ImportJob.State.REFUSED,
+    ImportJob.State.FAILED,
+)
+PENDING_DIR = "pending-imports"
 
 
 def max_age() -> dt.timedelta:
@@ -38,26 +40,35 @@ def expired_message() -> str:
     )
 
 
-def is_expired(path: Path, *, now: dt.datetime | None = None) -> bool:
-    """True when the file behind a preview is gone or older than the setting allows."""
+def _expire(job: ImportJob) -> None:
+    if job.file:
+        job.file.delete(save=False)
+    job.delete()
+
+
+def job_expire_if_old(job: ImportJob, *, now: dt.datetime | None = None) -> bool:
+    """Delete ``job`` (and its file) if it waited too long; True when it did."""
     now = now or timezone.now()
-    try:
-        written = path.stat().st_mtime
-    except FileNotFoundError:
+    if job.state in WAITING and job.created_at < now - max_age():
+        _expire(job)
         return True
-    return now.timestamp() - written > max_age().total_seconds()
+    return False
 
 
 def import_previews_expire(*, now: dt.datetime | None = None) -> int:
-    """Delete every waiting upload older than the setting; return how many went.
-
-    Safe to run twice, or while a PMO confirms: a file already gone is skipped.
-    """
+    """Delete every waiting upload older than the setting, and any file left without its
+    job; return how many uploads went. Safe to run twice, or while a PMO confirms."""
     now = now or timezone.now()
+    old = ImportJob.objects.filter(state__in=WAITING, created_at__lt=now - max_age())
     deleted = 0
-    for kind in KINDS:
-        for path in pending_dir(kind).iterdir():
-            if path.is_file() and is_expired(path, now=now):
+    for job in old:
+        _expire(job)
+        deleted += 1
+    folder = Path(settings.MEDIA_ROOT) / PENDING_DIR
+    if folder.is_dir():
+        kept = {Path(name).name for name in ImportJob.objects.values_list("file", flat=True)}
+        for path in folder.iterdir():
+            stale = now.timestamp() - path.stat().st_mtime > max_age().total_seconds()
+            if path.is_file() and path.name not in kept and stale:
                 path.unlink(missing_ok=True)
-                deleted += 1
     return deleted

@@ -15,10 +15,13 @@ Files are read within ``IMPORT_MAX_ROWS`` by ``IMPORT_MAX_COLUMNS`` whatever the
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
+import json
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +30,7 @@ import openpyxl
 import tablib
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -196,6 +200,39 @@ class ImportReport(ImportTally):
                 else ""
             )
         )
+
+
+# What the worker reports as it goes: (step, rows done, rows in all), e.g. ("Reading the
+# file", 1200, 4000). Called often; the receiver decides how often to pass it on.
+Progress = Callable[[str, int, int], None]
+
+
+def no_progress(step: str, done: int, total: int) -> None:
+    pass
+
+
+def report_as_json(report: ImportTally) -> dict[str, Any]:
+    """A preview or outcome as JSON, kept on the import job between requests."""
+    return json.loads(json.dumps(dataclasses.asdict(report), cls=DjangoJSONEncoder))
+
+
+def plan_report_from_json(data: dict[str, Any]) -> ImportReport:
+    return ImportReport(
+        rows=[RowOutcome(**r) for r in data["rows"]],
+        errors=[RowError(**e) for e in data["errors"]],
+        dry_run=data["dry_run"],
+        new_exec_roles=data["new_exec_roles"],
+        header_line=data["header_line"],
+        earlier_end_dates=[
+            EndDateMove(
+                line=m["line"],
+                ref=m["ref"],
+                before=dt.date.fromisoformat(m["before"]),
+                after=dt.date.fromisoformat(m["after"]),
+            )
+            for m in data["earlier_end_dates"]
+        ],
+    )
 
 
 # Reading the file ----------------------------------------------------------------------
@@ -500,10 +537,21 @@ class PlanResource(resources.ModelResource):
         clean_model_instances = True
 
     def __init__(
-        self, *, plan: Plan, by, report: ImportReport, lines: list[int], now, filename: str
+        self,
+        *,
+        plan: Plan,
+        by,
+        report: ImportReport,
+        lines: list[int],
+        now,
+        filename: str,
+        progress: Progress = no_progress,
+        step: str = "Reading the file",
     ):
         super().__init__()
         self.plan = plan
+        self.progress = progress
+        self.step = step
         self.filename = filename
         # Each action's status before this import: Blue may not be made or unmade by it.
         self.statuses = dict(Action.objects.filter(plan=plan).values_list("pk", "status"))
@@ -519,6 +567,11 @@ class PlanResource(resources.ModelResource):
 
     def get_queryset(self):
         return Action.objects.filter(plan=self.plan)
+
+    def import_row(self, row, instance_loader, **kwargs):
+        result = super().import_row(row, instance_loader, **kwargs)
+        self.progress(self.step, kwargs["row_number"], len(self.lines))
+        return result
 
     def init_instance(self, row=None):
         return Action(plan=self.plan)
@@ -726,10 +779,21 @@ class PlanResource(resources.ModelResource):
 
 
 def plan_import(
-    *, plan: Plan, data: bytes, filename: str, by=None, dry_run: bool = True, now=None
+    *,
+    plan: Plan,
+    data: bytes,
+    filename: str,
+    by=None,
+    dry_run: bool = True,
+    now=None,
+    progress: Progress = no_progress,
 ) -> ImportReport:
-    """Preview (``dry_run``) or apply a plan file. Any error: nothing is saved."""
+    """Preview (``dry_run``) or apply a plan file. Any error: nothing is saved.
+
+    ``progress`` hears each row as it is checked, then (applying) as it is saved.
+    """
     now = now or timezone.now()
+    progress("Reading the file", 0, 0)
     report = ImportReport(dry_run=dry_run)
     try:
         services.plan_ensure_writable(plan)
@@ -772,7 +836,14 @@ def plan_import(
         # bring Blue actions in) is decided under this lock.
         list(Plan.objects.select_for_update().filter(pk=plan.pk).values_list("pk"))
         resource = PlanResource(
-            plan=plan, by=by, report=report, lines=lines, now=now, filename=filename
+            plan=plan,
+            by=by,
+            report=report,
+            lines=lines,
+            now=now,
+            filename=filename,
+            progress=progress,
+            step="Reading the file" if dry_run else "Checking the file again",
         )
         result = resource.import_data(
             dataset, dry_run=True, use_transactions=True, raise_errors=False
@@ -804,7 +875,14 @@ def plan_import(
             report.new_exec_roles.clear()
             report.earlier_end_dates.clear()
             resource = PlanResource(
-                plan=plan, by=by, report=report, lines=lines, now=now, filename=filename
+                plan=plan,
+                by=by,
+                report=report,
+                lines=lines,
+                now=now,
+                filename=filename,
+                progress=progress,
+                step="Saving",
             )
             result = resource.import_data(
                 dataset,

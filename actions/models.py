@@ -6,6 +6,7 @@ Writes go through ``actions.services``; reads that are reused are QuerySet metho
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -648,3 +649,73 @@ class CarryOver(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_plan} carried into {self.to_plan}"
+
+
+# Imports run by the worker (issue 15): the upload, its preview, then the import. -----------
+
+
+def import_file_name(job: ImportJob, filename: str) -> str:
+    return f"pending-imports/{job.token.hex}"
+
+
+class ImportJob(models.Model):
+    """One uploaded plan or findings file: read and checked by the worker into a preview,
+    then imported by the worker when the PMO who uploaded it confirms."""
+
+    class Kind(models.TextChoices):
+        PLAN = "plan", "Plan"
+        FINDINGS = "findings", "Findings"
+
+    class State(models.TextChoices):
+        READING = "reading", "Reading the file"
+        COLUMNS = "columns", "Waiting for the columns"  # findings: the PMO says which is which
+        CHECKING = "checking", "Checking the rows"
+        PREVIEW = "preview", "Ready to check"
+        IMPORTING = "importing", "Importing"
+        IMPORTED = "imported", "Imported"
+        REFUSED = "refused", "Nothing saved"  # the report says which rows to fix
+        FAILED = "failed", "Failed"  # something unexpected; nothing saved
+
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    plan = models.ForeignKey(
+        Plan, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    inspection = models.ForeignKey(
+        Inspection, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    filename = models.CharField(max_length=255)
+    file = models.FileField(upload_to=import_file_name, blank=True, max_length=200)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.READING)
+    table = models.JSONField(null=True, blank=True, help_text="Findings: the file's cells.")
+    mapping = models.JSONField(null=True, blank=True, help_text="Findings: the columns chosen.")
+    report = models.JSONField(null=True, blank=True, help_text="The preview, then the outcome.")
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                name="import_job_plan_or_inspection",
+                condition=(
+                    Q(kind="plan", plan__isnull=False, inspection__isnull=True)
+                    | Q(kind="findings", plan__isnull=True, inspection__isnull=False)
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} import of {self.filename}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("import_job", args=[self.token])
+
+    @property
+    def is_running(self) -> bool:
+        return self.state in (self.State.READING, self.State.CHECKING, self.State.IMPORTING)

@@ -15,3 +15,19 @@ def lock_due_periods() -> int:
 def expire_import_previews() -> int:
     """Delete the uploads behind import previews nobody confirmed in time (hourly)."""
     return import_previews.import_previews_expire()
+
+
+@shared_task
+def import_job_preview(job_id: int) -> str:
+    """Read and check an uploaded plan or findings file into its preview."""
+    from .import_jobs import import_job_preview
+
+    return import_job_preview(job_id=job_id).state
+
+
+@shared_task
+def import_job_apply(job_id: int) -> str:
+    """Import a confirmed preview, all or nothing."""
+    from .import_jobs import import_job_apply
+
+    return import_job_apply(job_id=job_id).state

@@ -18,6 +18,8 @@ urlpatterns = [
         import_views.plan_import_confirm,
         name="plan_import_confirm",
     ),
+    path("imports/<uuid:token>/", import_views.import_job, name="import_job"),
+    path("imports/<uuid:token>/status/", import_views.import_job_status, name="import_job_status"),
     path("", include("actions.pmo_urls")),
     path("", include("actions.findings_urls")),
     path("", include("actions.carryover_urls")),

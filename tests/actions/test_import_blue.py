@@ -18,6 +18,7 @@ from actions import services
 from actions.importer import plan_import
 from actions.models import Action, FindingKind, HistoryEntry, PlanEvent, Status
 from evidence import services as evidence_services
+from tests.actions.imports import worker_runs_after_each_request  # noqa: F401
 from tests.factories import ActionFactory, InspectionFactory, PlanFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -186,7 +187,9 @@ def test_creating_an_action_as_blue_is_refused(plan, pmo):
 
 def preview(client, plan, data: bytes):
     return client.post(
-        reverse("plan_import", args=[plan.pk]), {"file": SimpleUploadedFile("plan.csv", data)}
+        reverse("plan_import", args=[plan.pk]),
+        {"file": SimpleUploadedFile("plan.csv", data)},
+        follow=True,
     )
 
 

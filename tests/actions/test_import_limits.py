@@ -18,10 +18,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from actions.findings_views import PENDING_KEY as FINDINGS_PENDING_KEY
-from actions.import_views import PENDING_KEY as PLAN_PENDING_KEY
 from actions.importer import plan_import
-from actions.models import Action
+from actions.models import Action, ImportJob
+from tests.actions.imports import worker_runs_after_each_request  # noqa: F401
 from tests.factories import InspectionFactory, PlanFactory
 
 pytestmark = pytest.mark.django_db
@@ -167,12 +166,14 @@ def test_a_csv_cell_over_the_field_limit_is_a_clear_error_on_the_plan_import(cli
     response = client.post(
         reverse("plan_import", args=[plan.pk]),
         {"file": SimpleUploadedFile("plan.csv", too_long_cell_csv())},
+        follow=True,
     )
 
     assert response.status_code == 200
     page = response.content.decode()
     assert "Row 2 has a cell longer than 131,072 characters" in page
-    assert PLAN_PENDING_KEY not in client.session
+    assert "Confirm import" not in page
+    assert ImportJob.objects.get().state == ImportJob.State.REFUSED
     assert Action.objects.count() == 0
 
 
@@ -183,11 +184,13 @@ def test_a_csv_cell_over_the_field_limit_is_a_clear_error_on_the_findings_import
     response = client.post(
         reverse("findings_import", args=[inspection.pk]),
         {"file": SimpleUploadedFile("findings.csv", too_long_cell_csv())},
+        follow=True,
     )
 
-    assert response.status_code == 422
-    assert "Row 2 has a cell longer than 131,072 characters" in response.content.decode()
-    assert FINDINGS_PENDING_KEY not in client.session
+    page = response.content.decode()
+    assert "Row 2 has a cell longer than 131,072 characters" in page
+    assert "The file has errors; nothing was saved" in page
+    assert ImportJob.objects.get().state == ImportJob.State.REFUSED
 
 
 def test_the_findings_import_refuses_the_whole_sheet_workbook_quickly(client, pmo):
@@ -204,7 +207,9 @@ def test_the_findings_import_refuses_the_whole_sheet_workbook_quickly(client, pm
 
     assert seconds < 10
     assert peak < 30 * 1024 * 1024
-    assert response.status_code == 302  # read as a two-row table: on to the columns page
+    assert response.status_code == 302
+    # Read as a two-row table: on to the columns page.
+    assert ImportJob.objects.get().state == ImportJob.State.COLUMNS
 
 
 def test_the_findings_import_says_when_the_file_has_too_many_rows(client, pmo, settings):
@@ -218,9 +223,9 @@ def test_the_findings_import_says_when_the_file_has_too_many_rows(client, pmo, s
     response = client.post(
         reverse("findings_import", args=[inspection.pk]),
         {"file": SimpleUploadedFile("findings.xlsx", xlsx(rows))},
+        follow=True,
     )
 
-    assert response.status_code == 422
     assert "The file has more than 20 rows" in response.content.decode()
 
 

@@ -87,6 +87,7 @@ def test_pmo_imports_findings_through_the_mapping_and_links_one(page, frozen_now
     assert FindingColumnMapping.objects.get().columns["ref"] == "Action No."
 
     # Map the findings onto the plan's open actions: link S13 (records) to R1 in one click.
+    page.get_by_role("link", name="Go to the findings").click()
     page.get_by_role("link", name="Map findings to open actions").click()
     expect(
         page.get_by_role("heading", level=1, name="Map findings to open actions")
