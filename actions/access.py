@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404
 
 from improvement.roles import Role, is_pmo, roles_of  # noqa: F401 - used by the apps above
 
-from .models import Action, Finding, Inspection, Plan
+from .models import Action, ExecRole, Finding, Inspection, Plan
 
 READERS_OF_THE_PLAN = {Role.PMO, Role.EXEC_LEAD, Role.REVIEWER, Role.BOARD}
 
@@ -20,6 +20,20 @@ READERS_OF_THE_PLAN = {Role.PMO, Role.EXEC_LEAD, Role.REVIEWER, Role.BOARD}
 def can_read_plan(user) -> bool:
     """PMO, exec leads, assurance reviewers and the board read the whole plan."""
     return bool(roles_of(user) & READERS_OF_THE_PLAN)
+
+
+def is_exec_lead(user) -> bool:
+    """In the Executive lead group, or holding an exec role (``DoN``) on the plan."""
+    if not user.is_authenticated:
+        return False
+    return Role.EXEC_LEAD in roles_of(user) or ExecRole.objects.filter(holder=user).exists()
+
+
+def require_exec_lead(request: HttpRequest) -> None:
+    if not is_exec_lead(request.user):
+        raise PermissionDenied(
+            "“My accountable actions” is for executive leads: the actions whose exec role you hold."
+        )
 
 
 def can_view_action(user, action: Action) -> bool:

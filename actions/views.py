@@ -37,14 +37,8 @@ RECENT_UPDATES = 5
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Send each role to where its work is."""
-    if access.can_read_plan(request.user):
-        plan = Plan.objects.order_by("-created_at").first()
-        if plan and access.is_pmo(request.user):
-            return redirect(plan)
-        if plan and not request.user.led_actions.exists():
-            return redirect(plan)
-    return redirect("my_actions")
+    """Send each role to where its work is (``selectors.navigation`` decides)."""
+    return redirect(selectors.navigation(request.user).home)
 
 
 def _update_card(
@@ -159,6 +153,19 @@ def my_actions(request: HttpRequest) -> HttpResponse:
             "chosen_late": chosen_late,
         },
     )
+
+
+@login_required
+def accountable_actions(request: HttpRequest) -> HttpResponse:
+    """An exec lead's open actions, grouped for their weekly action meeting."""
+    access.require_exec_lead(request)
+    now = timezone.now()
+    periods = {
+        plan.pk: services.period_current(plan=plan, now=now)
+        for plan in selectors.accountable_plans(request.user)
+    }
+    plans = selectors.accountable_actions(user=request.user, periods=periods, now=now)
+    return render(request, "actions/accountable_actions.html", {"plans": plans})
 
 
 def _card_for(
