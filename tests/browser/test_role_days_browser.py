@@ -113,7 +113,7 @@ def test_busy_lead_sees_the_three_to_do_first_and_the_rest_folded(page, busy_lea
     page.set_viewport_size({"width": 1280, "height": 900})
 
     todo = page.get_by_role("list", name=re.compile("^Not yet updated"))
-    expect(todo.get_by_role("link")).to_have_text(["A23", "A24", "A25"])
+    expect(todo.get_by_role("link")).to_have_text(["Update A23", "Update A24", "Update A25"])
     expect(page.get_by_text("3 not yet updated:")).to_be_visible()
     expect(page.get_by_role("heading", name="Already updated (22)")).to_be_visible()
 
@@ -127,7 +127,7 @@ def test_busy_lead_sees_the_three_to_do_first_and_the_rest_folded(page, busy_lea
     assert folded < unfolded * 0.4, (folded, unfolded)
 
     # The to-do links jump to each card.
-    todo.get_by_role("link", name="A25").click()
+    todo.get_by_role("link", name="Update A25").click()
     expect(page).to_have_url(re.compile(rf"#card-{busy_lead['A25'].pk}$"))
     expect(card(page, "A25")).to_be_in_viewport()
 
@@ -144,7 +144,7 @@ def test_busy_lead_sees_the_three_to_do_first_and_the_rest_folded(page, busy_lea
     with page.expect_response(re.compile(r"/actions/\d+/update/$")):
         a23.get_by_role("button", name="Save update").click()
     expect(a23.get_by_role("status")).to_have_text("Update saved")
-    expect(todo.get_by_role("link")).to_have_text(["A24", "A25"])
+    expect(todo.get_by_role("link")).to_have_text(["Update A24", "Update A25"])
     assert page.evaluate("() => window.__sameDocument") == "not reloaded"
     saved = WeeklyUpdate.objects.get(action=busy_lead["A23"], period__deadline__gt=LAST_WEEK)
     assert (saved.status, saved.narrative) == (
