@@ -138,9 +138,6 @@ class Navigation:
     items: list[NavItem]
     home: str
 
-    def __bool__(self) -> bool:
-        return bool(self.items)
-
 
 def navigation(user) -> Navigation:
     """The menu, the landing page first, and the home address, for a signed-in user.
@@ -169,6 +166,7 @@ def navigation(user) -> Navigation:
     holds_exec = bool(row["holds_exec"])
     is_exec = holds_exec or Role.EXEC_LEAD in roles
     plan_id = row["newest_plan"]
+    plan_url = reverse("plan", args=[plan_id]) if plan_id else reverse("plans")
     # Someone with no other role keeps "My actions" even before the PMO assigns them one.
     leads = bool(row["leads"]) or not (reads_plan or is_exec)
 
@@ -185,7 +183,6 @@ def navigation(user) -> Navigation:
                 "review_queue", "Review queue", reverse("review_queue"), row[f"waiting_{app}"]
             )
     if reads_plan:
-        plan_url = reverse("plan", args=[plan_id]) if plan_id else reverse("plans")
         items["plan"] = NavItem("plan", "Plan", reverse("plans"))
         items["exception_reports"] = NavItem(
             "exception_reports", "Exception reports", reverse("exception_report_list")
@@ -280,16 +277,16 @@ def accountable_actions(
 ) -> list[AccountablePlan]:
     """The open actions whose exec role ``user`` holds, by plan then status, worst first.
 
-    ``periods`` is each plan's open period. One query for the actions (with whether each
-    has this period's update and its latest status and narrative) and one for their exec
-    roles, however many actions and plans.
+    ``periods`` is each plan's open period. One query for the actions, their leads and
+    plans, with whether each has this period's update and its latest status and narrative,
+    however many actions and plans.
     """
     latest = WeeklyUpdate.objects.filter(action=OuterRef("pk")).order_by("-period__deadline", "-id")
     period_ids = [p.pk for p in periods.values()]
     actions = (
         Action.objects.open()
         .filter(pk__in=Action.objects.for_exec(user).values("pk"), plan_id__in=list(periods))
-        .for_listing()
+        .select_related("action_lead", "plan")
         .annotate(
             updated_this_period=Exists(
                 WeeklyUpdate.objects.filter(action=OuterRef("pk"), period_id__in=period_ids)

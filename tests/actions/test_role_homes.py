@@ -199,8 +199,8 @@ def test_accountable_actions_are_grouped_worst_first_with_the_leads_to_chase(
 def test_accountable_actions_query_count_does_not_grow_with_the_actions(
     client, plan, exec_lead, meeting
 ):
-    """One query for the actions (update state and latest narrative as subqueries) and
-    one for their exec roles: not one per action or per lead."""
+    """One query for the actions (their leads joined, update state and latest narrative
+    as subqueries): not one per action or per lead."""
     client.force_login(exec_lead)
     client.get(reverse("accountable_actions"))
     with CaptureQueriesContext(connection) as few:
