@@ -37,7 +37,15 @@ def require_exec_lead(request: HttpRequest) -> None:
 
 
 def can_view_action(user, action: Action) -> bool:
-    return can_read_plan(user) or (user.is_authenticated and action.action_lead_id == user.pk)
+    """The plan's readers, the action's lead, and whoever holds one of its exec roles (so
+    every link on "My accountable actions" opens). Uses the exec roles' prefetch."""
+    if can_read_plan(user):
+        return True
+    if not user.is_authenticated:
+        return False
+    return action.action_lead_id == user.pk or any(
+        role.holder_id == user.pk for role in action.exec_roles.all()
+    )
 
 
 def can_update_action(user, action: Action) -> bool:

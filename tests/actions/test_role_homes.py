@@ -279,3 +279,19 @@ def test_on_plan_is_still_enough_on_a_green_action_in_date(plan, lead):
     action = ActionFactory(plan=plan, action_lead=lead, end_date=dt.date(2026, 12, 31))
 
     assert _submit(action, "On plan").narrative == "On plan"
+
+
+def test_an_exec_role_holder_outside_the_exec_group_opens_their_actions_only(client, plan):
+    """Every link on "My accountable actions" opens, even for a holder the PMO has not put
+    in the Executive lead group; another exec's action stays closed to them."""
+    holder = UserFactory(username="holder")
+    mine = ActionFactory(plan=plan, ref="D1")
+    mine.exec_roles.set([ExecRoleFactory(code="MD", holder=holder)])
+    theirs = ActionFactory(plan=plan, ref="D2")
+    theirs.exec_roles.set([ExecRoleFactory(code="CFO")])
+    client.force_login(holder)
+
+    assert client.get(reverse("home"))["Location"] == reverse("accountable_actions")
+    assert ">D1<" in client.get(reverse("accountable_actions")).content.decode()
+    assert client.get(reverse("action", args=[mine.pk])).status_code == 200
+    assert client.get(reverse("action", args=[theirs.pk])).status_code == 403
