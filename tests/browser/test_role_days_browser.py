@@ -158,7 +158,7 @@ def test_busy_lead_sees_the_three_to_do_first_and_the_rest_folded(page, busy_lea
 
 def test_busy_lead_filters_to_what_is_left_by_a_plain_link(page, busy_lead):
     sign_in(page, "lead")
-    page.get_by_role("link", name="Show only the 3 not yet updated").click()
+    page.get_by_role("link", name="Show only the actions not yet updated").click()
 
     expect(page).to_have_url(re.compile(r"\?show=todo$"))
     expect(page.get_by_role("region", name=re.compile(r"^A\d+\b"))).to_have_count(3)
