@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404
 
 from improvement.roles import Role, is_pmo, roles_of  # noqa: F401 - used by the apps above
 
-from .models import Action, Finding, Inspection, Plan
+from .models import Action, ExecRole, Finding, Inspection, Plan
 
 READERS_OF_THE_PLAN = {Role.PMO, Role.EXEC_LEAD, Role.REVIEWER, Role.BOARD}
 
@@ -22,8 +22,30 @@ def can_read_plan(user) -> bool:
     return bool(roles_of(user) & READERS_OF_THE_PLAN)
 
 
+def is_exec_lead(user) -> bool:
+    """In the Executive lead group, or holding an exec role (``DoN``) on the plan."""
+    if not user.is_authenticated:
+        return False
+    return Role.EXEC_LEAD in roles_of(user) or ExecRole.objects.filter(holder=user).exists()
+
+
+def require_exec_lead(request: HttpRequest) -> None:
+    if not is_exec_lead(request.user):
+        raise PermissionDenied(
+            "“My accountable actions” is for executive leads: the actions whose exec role you hold."
+        )
+
+
 def can_view_action(user, action: Action) -> bool:
-    return can_read_plan(user) or (user.is_authenticated and action.action_lead_id == user.pk)
+    """The plan's readers, the action's lead, and whoever holds one of its exec roles (so
+    every link on "My accountable actions" opens). Uses the exec roles' prefetch."""
+    if can_read_plan(user):
+        return True
+    if not user.is_authenticated:
+        return False
+    return action.action_lead_id == user.pk or any(
+        role.holder_id == user.pk for role in action.exec_roles.all()
+    )
 
 
 def can_update_action(user, action: Action) -> bool:

@@ -31,3 +31,9 @@ carry_over_settings: dict[str, Callable[..., Any]] = {}
 # progress has locked and before any action moves (reporting: the drafts of the old plan's
 # last locks, built while every action is still in it).
 carry_over_before_move: dict[str, Callable[..., Any]] = {}
+
+# The header's "Review queue" item (evidence): who sees it, from their role names and
+# whether they hold an exec role, and the number of closures waiting as an expression, so
+# the header reads it in the same one query as its other flags (``selectors.navigation``).
+review_queue_shown: dict[str, Callable[[frozenset[str], bool], bool]] = {}
+review_queue_waiting: dict[str, Callable[[], Any]] = {}

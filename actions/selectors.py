@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import re
+from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.db import connection
+from django.db.models import Exists, OuterRef, Subquery
+from django.urls import reverse
+from django.utils import timezone
 
-from .models import Plan, ReportingPeriod
+from improvement.roles import Role, roles_of
+
+from .access import READERS_OF_THE_PLAN
+from .hooks import review_queue_shown, review_queue_waiting
+from .models import (
+    Action,
+    ExecRole,
+    Plan,
+    ReportingPeriod,
+    Status,
+    WeeklyUpdate,
+)
 from .table1 import status_by_kind  # noqa: F401 - Table 1 of the plan page
 
 # One statement, read on every request of the plan page: everything a change to its table
@@ -33,3 +51,220 @@ def plan_page_fingerprint(*, plan: Plan, period: ReportingPeriod) -> str:
     return hashlib.blake2b(raw.encode(), digest_size=12).hexdigest()
 
 
+
+
+# The header and the home page: where each role's work is -------------------------------
+
+
+@dataclass(frozen=True)
+class NavItem:
+    key: str
+    label: str
+    url: str
+    count: int | None = None
+
+
+@dataclass(frozen=True)
+class Navigation:
+    """What the header shows this user and where their home is, read in one query.
+
+    Templates only loop over ``items``: every role test is made here.
+    """
+
+    items: list[NavItem]
+    home: str
+
+
+def navigation(user) -> Navigation:
+    """The menu, the landing page first, and the home address, for a signed-in user.
+
+    Role names come from ``roles_of`` (read once per request); everything else the menu
+    needs (leads an open action? holds an exec role? the newest plan, the closures waiting
+    for review) is one query of scalar subqueries, however many actions or closures exist.
+    """
+    roles = roles_of(user)
+    is_pmo = Role.PMO in roles
+    reads_plan = bool(roles & READERS_OF_THE_PLAN)
+    annotations = {
+        "leads": Exists(Action.objects.open().filter(action_lead=OuterRef("pk"))),
+        "holds_exec": Exists(ExecRole.objects.filter(holder=OuterRef("pk"))),
+        "newest_plan": Subquery(Plan.objects.order_by("-created_at", "-id").values("pk")[:1]),
+    }
+    for app, waiting in review_queue_waiting.items():
+        annotations[f"waiting_{app}"] = waiting()
+    row = (
+        get_user_model()
+        .objects.filter(pk=user.pk)
+        .annotate(**annotations)
+        .values(*annotations)
+        .get()
+    )
+    holds_exec = bool(row["holds_exec"])
+    is_exec = holds_exec or Role.EXEC_LEAD in roles
+    plan_id = row["newest_plan"]
+    plan_url = reverse("plan", args=[plan_id]) if plan_id else reverse("plans")
+    # Someone with no other role keeps "My actions" even before the PMO assigns them one.
+    leads = bool(row["leads"]) or not (reads_plan or is_exec)
+
+    items: dict[str, NavItem] = {}
+    if leads:
+        items["my_actions"] = NavItem("my_actions", "My actions", reverse("my_actions"))
+    if is_exec:
+        items["accountable"] = NavItem(
+            "accountable", "My accountable actions", reverse("accountable_actions")
+        )
+    for app, shown in review_queue_shown.items():
+        if shown(roles, holds_exec):
+            items["review_queue"] = NavItem(
+                "review_queue", "Review queue", reverse("review_queue"), row[f"waiting_{app}"]
+            )
+    if reads_plan:
+        items["plan"] = NavItem("plan", "Plan", reverse("plans"))
+        items["exception_reports"] = NavItem(
+            "exception_reports", "Exception reports", reverse("exception_report_list")
+        )
+        if plan_id:
+            items["board_reports"] = NavItem(
+                "board_reports", "Board reports", reverse("board_reports", args=[plan_id])
+            )
+    if is_pmo:
+        items["inspections"] = NavItem("inspections", "Inspections", reverse("inspection_list"))
+        items["automation"] = NavItem("automation", "Automation", reverse("automation"))
+        items["api_tokens"] = NavItem("api_tokens", "API tokens", reverse("api_tokens"))
+
+    # Each role lands where its work is; the first that applies wins.
+    if is_pmo:
+        landing, home = "plan", plan_url
+    elif is_exec:
+        landing, home = "accountable", items["accountable"].url
+    elif Role.REVIEWER in roles and "review_queue" in items:
+        landing, home = "review_queue", items["review_queue"].url
+    elif Role.BOARD in roles and "board_reports" in items:
+        landing, home = "board_reports", items["board_reports"].url
+    elif leads or not reads_plan:
+        landing, home = "my_actions", reverse("my_actions")
+    else:
+        landing, home = "plan", plan_url
+    ordered = [items[landing]] if landing in items else []
+    ordered += [item for key, item in items.items() if key != landing]
+    return Navigation(items=ordered, home=home)
+
+
+# "My accountable actions": an exec lead's actions for their weekly action meeting --------
+
+# Worst first: the meeting starts with what is off track.
+ACCOUNTABLE_STATUS_ORDER = [Status.RED, Status.AMBER, Status.GREEN, Status.WHITE]
+
+
+def _ref_key(ref: str) -> tuple:
+    """D2 before D10: refs sort as people read them."""
+    parts = [part for part in re.split(r"(\d+)", ref) if part]
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p.casefold()) for p in parts)
+
+
+@dataclass(frozen=True)
+class AccountableRow:
+    action: Action
+    updated: bool
+    past_end: bool
+    latest_status: str
+    latest_narrative: str
+
+    @property
+    def lead_name(self) -> str:
+        lead = self.action.action_lead
+        return (lead.get_full_name() or lead.get_username()) if lead else "No action lead"
+
+
+@dataclass(frozen=True)
+class StatusGroup:
+    status: Status
+    rows: list[AccountableRow]
+
+    @property
+    def label(self) -> str:
+        return self.status.label
+
+
+@dataclass(frozen=True)
+class LeadToChase:
+    name: str
+    rows: list[AccountableRow]
+
+
+@dataclass(frozen=True)
+class AccountablePlan:
+    plan: Plan
+    period: ReportingPeriod
+    groups: list[StatusGroup]
+    not_updated: list[LeadToChase]
+    total: int
+    updated: int
+    past_end: int
+
+
+def accountable_plans(user) -> list[Plan]:
+    """The plans with open actions whose exec role ``user`` holds, by name."""
+    ids = Action.objects.open().for_exec(user).values("plan_id")
+    return list(Plan.objects.filter(pk__in=ids).order_by("name", "id"))
+
+
+def accountable_actions(
+    *, user, periods: dict[int, ReportingPeriod], now: dt.datetime
+) -> list[AccountablePlan]:
+    """The open actions whose exec role ``user`` holds, by plan then status, worst first.
+
+    ``periods`` is each plan's open period. One query for the actions, their leads and
+    plans, with whether each has this period's update and its latest status and narrative,
+    however many actions and plans.
+    """
+    latest = WeeklyUpdate.objects.filter(action=OuterRef("pk")).order_by("-period__deadline", "-id")
+    period_ids = [p.pk for p in periods.values()]
+    actions = (
+        Action.objects.open()
+        .filter(pk__in=Action.objects.for_exec(user).values("pk"), plan_id__in=list(periods))
+        .select_related("action_lead", "plan")
+        .annotate(
+            updated_this_period=Exists(
+                WeeklyUpdate.objects.filter(action=OuterRef("pk"), period_id__in=period_ids)
+            ),
+            latest_status=Subquery(latest.values("status")[:1]),
+            latest_narrative=Subquery(latest.values("narrative")[:1]),
+        )
+    )
+    by_plan: dict[int, list[AccountableRow]] = {pk: [] for pk in periods}
+    for action in sorted(actions, key=lambda a: _ref_key(a.ref)):
+        today = timezone.localtime(now, action.plan.tz).date()
+        by_plan[action.plan_id].append(
+            AccountableRow(
+                action=action,
+                updated=action.updated_this_period,
+                past_end=bool(action.end_date and action.end_date < today),
+                latest_status=action.latest_status or "",
+                latest_narrative=action.latest_narrative or "",
+            )
+        )
+    result = []
+    for plan_id, rows in by_plan.items():
+        if not rows:
+            continue
+        chase: dict[str, list[AccountableRow]] = {}
+        for row in rows:
+            if not row.updated:
+                chase.setdefault(row.lead_name, []).append(row)
+        result.append(
+            AccountablePlan(
+                plan=periods[plan_id].plan,
+                period=periods[plan_id],
+                groups=[
+                    StatusGroup(status=s, rows=[r for r in rows if r.action.status == s])
+                    for s in ACCOUNTABLE_STATUS_ORDER
+                    if any(r.action.status == s for r in rows)
+                ],
+                not_updated=[LeadToChase(name, chase[name]) for name in sorted(chase)],
+                total=len(rows),
+                updated=sum(1 for r in rows if r.updated),
+                past_end=sum(1 for r in rows if r.past_end),
+            )
+        )
+    return result

@@ -38,6 +38,31 @@ logger = logging.getLogger(__name__)
 
 BLANK_UPDATE_MESSAGE = "A blank update counts as not reviewed."
 ON_PLAN = "On plan"
+PAST_END_ON_PLAN_MESSAGE = (
+    "This action is past its end date: say what is happening and when it will finish"
+)
+OFF_TRACK_ON_PLAN_MESSAGE = (
+    "This action is {status}: say what is off track and what is being done to recover it"
+)
+
+
+def is_bare_on_plan(narrative: str) -> bool:
+    """The whole narrative is "On plan" (give or take case and a full stop)."""
+    return (narrative or "").strip().rstrip(".!").strip().casefold() == ON_PLAN.casefold()
+
+
+def on_plan_refusal(*, action: Action, status: str, today: dt.date) -> str:
+    """Why "On plan" alone is not enough on this action, or "" when it will do.
+
+    The SOP accepts "On plan" when nothing has changed; an action past its end date, or
+    Red or Amber (as it stands or as the lead now says), needs a real narrative.
+    """
+    if action.end_date is not None and action.end_date < today:
+        return PAST_END_ON_PLAN_MESSAGE
+    for value in (status, action.status):
+        if value in (Status.RED, Status.AMBER):
+            return OFF_TRACK_ON_PLAN_MESSAGE.format(status=Status(value).label)
+    return ""
 
 
 class LockSweepIncomplete(Exception):
@@ -425,6 +450,11 @@ def update_submit(
             raise PlanReadOnly(period.plan)
         if not action.is_open:
             raise ValidationError("This action is complete (Blue); it takes no more updates.")
+        if is_bare_on_plan(narrative):
+            today = timezone.localtime(now, period.plan.tz).date()
+            refusal = on_plan_refusal(action=action, status=status, today=today)
+            if refusal:
+                raise ValidationError({"narrative": refusal})
         existing = WeeklyUpdate.objects.filter(action=action, period=period).first()
         if existing and existing.status == status and existing.narrative == narrative:
             return existing  # the same save twice (a double click): nothing to change

@@ -5,6 +5,7 @@ from . import import_views, views
 urlpatterns = [
     path("", views.home, name="home"),
     path("my-actions/", views.my_actions, name="my_actions"),
+    path("my-accountable-actions/", views.accountable_actions, name="accountable_actions"),
     path("actions/<int:pk>/", views.action_detail, name="action"),
     path("actions/<int:pk>/update/", views.action_update, name="action_update"),
     path("plans/", views.plan_list, name="plans"),

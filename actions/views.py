@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Prefetch
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -37,14 +37,8 @@ RECENT_UPDATES = 5
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Send each role to where its work is."""
-    if access.can_read_plan(request.user):
-        plan = Plan.objects.order_by("-created_at").first()
-        if plan and access.is_pmo(request.user):
-            return redirect(plan)
-        if plan and not request.user.led_actions.exists():
-            return redirect(plan)
-    return redirect("my_actions")
+    """Send each role to where its work is (``selectors.navigation`` decides)."""
+    return redirect(selectors.navigation(request.user).home)
 
 
 def _update_card(
@@ -70,6 +64,13 @@ def _update_card(
             },
         )
     earlier = [u for u in recent if u.period_id != period.pk]
+    today = timezone.localtime(timezone.now(), action.plan.tz).date()
+    # "On plan" alone is refused on this action (past its end date, Red or Amber): neither
+    # the button nor "Same as last week" with a bare "On plan" is offered there.
+    on_plan_refusal = services.on_plan_refusal(action=action, status=action.status, today=today)
+    last = earlier[0] if earlier else None
+    if last and on_plan_refusal and services.is_bare_on_plan(last.narrative):
+        last = None
     return {
         "action": action,
         "period": period,
@@ -79,6 +80,8 @@ def _update_card(
         "saved": saved,
         "locked_message": locked_message,
         "conflict": conflict,
+        "on_plan_refusal": on_plan_refusal,
+        "same_as_last": last,
     }
 
 
@@ -137,6 +140,9 @@ def my_actions(request: HttpRequest) -> HttpResponse:
         )
         for a in actions
     ]
+    # What is still to do comes first; the updated ones follow, folded away.
+    todo = [c for c in cards if not c["update"]]
+    done = [c for c in cards if c["update"]]
     deadlines = [
         {
             "plan": p.plan,
@@ -144,21 +150,50 @@ def my_actions(request: HttpRequest) -> HttpResponse:
             "label": p.plan.deadline_label,
             "left": time_left(now, p.deadline),
             "late_window": chosen_late if chosen_late and chosen_late.period == p else None,
-            "done": sum(1 for c in cards if c["update"] and c["action"].plan_id == p.plan_id),
+            "done": sum(1 for c in done if c["action"].plan_id == p.plan_id),
             "total": sum(1 for c in cards if c["action"].plan_id == p.plan_id),
+            "todo": [c["action"] for c in todo if c["action"].plan_id == p.plan_id],
         }
         for p in periods.values()
     ]
+    only_todo = request.GET.get("show") == "todo"
+    query = request.GET.copy()
+    query.pop("show", None)
     return render(
         request,
         "actions/my_actions.html",
         {
-            "cards": cards,
+            "todo_cards": todo,
+            "done_cards": [] if only_todo else done,
+            "total": len(cards),
+            "only_todo": only_todo,
+            "show_all_query": query.urlencode(),
+            "show_todo_query": _with(query, show="todo"),
             "deadlines": deadlines,
             "late_windows": late_windows,
             "chosen_late": chosen_late,
         },
     )
+
+
+def _with(query, **values) -> str:
+    query = query.copy()
+    for key, value in values.items():
+        query[key] = value
+    return query.urlencode()
+
+
+@login_required
+def accountable_actions(request: HttpRequest) -> HttpResponse:
+    """An exec lead's open actions, grouped for their weekly action meeting."""
+    access.require_exec_lead(request)
+    now = timezone.now()
+    periods = {
+        plan.pk: services.period_current(plan=plan, now=now)
+        for plan in selectors.accountable_plans(request.user)
+    }
+    plans = selectors.accountable_actions(user=request.user, periods=periods, now=now)
+    return render(request, "actions/accountable_actions.html", {"plans": plans})
 
 
 def _card_for(
@@ -243,20 +278,18 @@ def action_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _progress(user, period: ReportingPeriod) -> dict:
-    """How many of the lead's open actions in this plan have an update for ``period``."""
-    counts = (
+    """How many of the lead's open actions in this plan have an update for ``period``, and
+    which have not: one query, whatever the number of actions."""
+    rows = list(
         Action.objects.open()
         .led_by(user)
         .filter(plan_id=period.plan_id)
-        .aggregate(
-            total=Count("pk"),
-            done=Count(
-                "pk",
-                filter=Exists(WeeklyUpdate.objects.filter(action=OuterRef("pk"), period=period)),
-            ),
-        )
+        .with_update_state(period)
+        .order_by("id")
+        .values("pk", "ref", "updated_this_period")
     )
-    return {"period": period, **counts}
+    todo = [{"pk": r["pk"], "ref": r["ref"]} for r in rows if not r["updated_this_period"]]
+    return {"period": period, "total": len(rows), "done": len(rows) - len(todo), "todo": todo}
 
 
 def _resubmittable(request: HttpRequest, action: Action, card: dict) -> UpdateForm:

@@ -92,11 +92,17 @@ def can_reopen(user, action: Action) -> bool:
     return user.is_authenticated and (is_pmo(user) or is_exec_lead_of(user, action))
 
 
+def review_queue_shown(roles: frozenset[str], holds_exec_role: bool) -> bool:
+    """The rule on names already read: the header asks it without another query."""
+    return bool(roles & QUEUE_ROLES) or holds_exec_role
+
+
 def can_see_review_queue(user) -> bool:
     """Reviewers, exec leads and the PMO; also anyone holding an exec role."""
     if not user.is_authenticated:
         return False
-    return bool(roles_of(user) & QUEUE_ROLES) or user.exec_roles.exists()
+    roles = roles_of(user)
+    return review_queue_shown(roles, False) or user.exec_roles.exists()
 
 
 def can_record_meeting(user) -> bool:

@@ -9,9 +9,11 @@ class EvidenceConfig(AppConfig):
     def ready(self) -> None:
         from actions import hooks
 
-        from . import carryover, selectors
+        from . import access, carryover, selectors
 
         hooks.my_actions_prefetches["recent_closures"] = selectors.recent_closures_prefetch
         hooks.carry_over_counts["evidence"] = carryover.evidence_count
         hooks.carry_over_counts["closures"] = carryover.closures_count
         hooks.carry_over_settings["evidence"] = carryover.closure_settings_copy
+        hooks.review_queue_shown["evidence"] = access.review_queue_shown
+        hooks.review_queue_waiting["evidence"] = selectors.review_queue_waiting

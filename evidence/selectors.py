@@ -11,7 +11,8 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q
+from django.db.models import Count, IntegerField, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from actions.models import Action, HistoryEntry, Plan, Status
@@ -196,6 +197,15 @@ def review_queue(user) -> list[QueueItem]:
             )
         )
     return items
+
+
+def review_queue_waiting() -> Coalesce:
+    """How many closures wait for a decision, as one scalar subquery (for the header)."""
+    # Grouped by the one state the filter leaves: COUNT as a scalar subquery.
+    waiting = (
+        ClosureRequest.objects.waiting().order_by().values("state").annotate(n=Count("pk"))
+    ).values("n")
+    return Coalesce(Subquery(waiting, output_field=IntegerField()), 0)
 
 
 # For the reports ----------------------------------------------------------------------

@@ -19,3 +19,21 @@ document.addEventListener('htmx:afterSwap', function (event) {
     : swapped.querySelector('[data-focus-after-swap]')
   if (message) message.focus()
 })
+
+// "Same as last week" copies the lead's last update of this action (status and narrative)
+// into the form, to check and save; the SOP allows carrying the position forward.
+document.addEventListener('click', function (event) {
+  var button = event.target.closest('[data-same-as]')
+  if (!button) return
+  var box = document.getElementById(button.getAttribute('data-same-as'))
+  var form = button.closest('form')
+  if (!box || !form) return
+  var name = button.getAttribute('data-status-name')
+  var status = button.getAttribute('data-status')
+  Array.prototype.forEach.call(form.querySelectorAll('input[type="radio"]'), function (radio) {
+    if (radio.name === name && radio.value === status) radio.checked = true
+  })
+  box.value = button.getAttribute('data-narrative')
+  box.dispatchEvent(new Event('input', { bubbles: true }))
+  box.focus()
+})

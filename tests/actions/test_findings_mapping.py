@@ -160,15 +160,15 @@ def test_the_mapping_page_reads_in_a_fixed_number_of_queries(
         findings.finding_link(finding=f, action=training, by=pmo)
     client.force_login(pmo)
     url = mapping_url(inspection, plan)
-    # user, roles, the inspection, the plan, findings, their actions (with how each was
-    # raised), open actions, the plan menu.
-    with django_assert_num_queries(8):
+    # user, roles, the header's menu, the inspection, the plan, findings, their actions
+    # (with how each was raised), open actions, the plan menu.
+    with django_assert_num_queries(9):
         client.get(url)
     for n in range(20):
         findings.finding_link(
             finding=finding(inspection, f"S{20 + n}", "Another finding"), action=records, by=pmo
         )
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         assert len(client.get(url).context["rows"]) == 23
 
 

@@ -23,7 +23,8 @@ def _page(client, plan, query=""):
 
 @time_machine.travel(MONDAY_9AM, tick=False)
 def test_plan_page_from_the_cache_reads_only_the_plans_state(client, plan, pmo, lead):
-    """Pins the cached path: user, roles, plan, open period, and one statement for the state.
+    """Pins the cached path: user, roles, the header's menu, plan, open period, and one
+    statement for the state.
 
     The session comes from the cache. Everything else the page needs (actions, leads, the
     filters' lists, Table 1, the counts, the last lock) is read only when the fingerprint
@@ -37,7 +38,7 @@ def test_plan_page_from_the_cache_reads_only_the_plans_state(client, plan, pmo, 
     with CaptureQueriesContext(connection) as cached:
         page = _page(client, plan, "?status=G")
 
-    assert len(cached) == 5, [q["sql"] for q in cached.captured_queries]
+    assert len(cached) == 6, [q["sql"] for q in cached.captured_queries]
     assert "S4" in page and "0 of 5 open actions updated so far" in page
 
 

@@ -348,9 +348,9 @@ def test_inspection_list_takes_the_same_queries_however_many_inspections(
         inspection = InspectionFactory(provider=f"Trust {n}")
         Finding.objects.create(inspection=inspection, ref="M1", kind="must", text="x")
     client.force_login(pmo)
-    # user, the user's groups, the inspections with their finding counts (the session is
-    # read from the cache)
-    with django_assert_num_queries(3):
+    # user, the user's groups, the header's menu, the inspections with their finding counts
+    # (the session is read from the cache)
+    with django_assert_num_queries(4):
         response = client.get(reverse("inspection_list"))
     assert response.content.decode().count(">1 finding<") == 3
 
@@ -365,9 +365,9 @@ def test_finding_list_takes_the_same_queries_however_many_findings(
         )
         finding.actions.add(ActionFactory(), ActionFactory())
     client.force_login(pmo)
-    # user, the user's groups, the inspection, its findings with action counts (the session
-    # is read from the cache)
-    with django_assert_num_queries(4):
+    # user, the user's groups, the header's menu, the inspection, its findings with action
+    # counts (the session is read from the cache)
+    with django_assert_num_queries(5):
         response = client.get(reverse("finding_list", args=[inspection.pk]))
     assert [f.action_count for f in response.context["findings"]] == [2, 2, 2]
     assert "S2" in response.content.decode()

@@ -202,14 +202,15 @@ def test_comparison_counts_each_rating_and_the_must_and_should_totals(reports_20
 def test_the_compare_page_shows_both_reports_side_by_side(
     client, board, reports_2019_and_2020, django_assert_num_queries
 ):
-    """Reads are fixed: user, roles, the inspections once (both menus), two grids, two tallies."""
+    """Reads are fixed: user, roles, the header's menu, the inspections once (both menus),
+    two grids, two tallies."""
     before, after = reports_2019_and_2020
     InspectionRating.objects.filter(
         inspection=after, core_service="Maternity", key_question="safe"
     ).update(rating=Rating.GOOD)
     client.force_login(board)
     url = reverse("inspections_compare") + f"?before={before.pk}&after={after.pk}"
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         response = client.get(url)
     assert response.status_code == 200
     text = response.content.decode()

@@ -228,17 +228,18 @@ def test_keyboard_only_lead_updates_an_action(page, frozen_now, actions):
     region = card(page, "T3")
     status = region.get_by_role("group", name="Status")
     green = status.get_by_role("radio", name="Green", exact=True)
-    amber = status.get_by_role("radio", name="Amber", exact=True)
+    white = status.get_by_role("radio", name="White", exact=True)
     on_plan = region.get_by_role("button", name="On plan")
     save = region.get_by_role("button", name="Save update")
     box = region.get_by_role("textbox", name="Update", exact=True)
 
-    # Into the radio group (focus lands on the checked radio), arrow to Amber, Space selects.
+    # Into the radio group (focus lands on the checked radio), arrow to White, Space selects.
+    # (Not Amber: "On plan" alone is refused on an Amber or Red action.)
     _tab_until(page, green)
-    page.keyboard.press("ArrowLeft")
-    expect(amber).to_be_focused()
+    page.keyboard.press("ArrowRight")
+    expect(white).to_be_focused()
     page.keyboard.press("Space")
-    expect(amber).to_be_checked()
+    expect(white).to_be_checked()
 
     # Tab on to "On plan" and press it with Space: the text is filled, focus goes to the box.
     _tab_until(page, on_plan, limit=5)
@@ -253,7 +254,7 @@ def test_keyboard_only_lead_updates_an_action(page, frozen_now, actions):
     assert_same_page(page)
 
     update = WeeklyUpdate.objects.get()
-    assert (update.action.ref, update.status, update.narrative) == ("T3", Status.AMBER, "On plan")
+    assert (update.action.ref, update.status, update.narrative) == ("T3", Status.WHITE, "On plan")
 
 
 def test_pages_have_no_serious_accessibility_violations(
