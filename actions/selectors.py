@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 
+from . import schedule
 from .models import STATUS_MEANING, FindingKind, Plan, ReportingPeriod, Status
+
+# The longest gap between two deadlines (monthly), and a margin: how far back to look for
+# the period before the current one.
+_LONGEST_PERIOD = dt.timedelta(days=40)
 
 # One statement, read on every request of the plan page: everything a change to its table
 # moves. A saved change to an action moves its ``version`` or ``updated_at``; an action
@@ -97,3 +104,63 @@ def status_by_kind(actions: QuerySet) -> StatusTable:
         if kind in kinds_present or kind in ALWAYS_SHOWN_KINDS
     ]
     return StatusTable(rows=rows, columns=TABLE_STATUSES)
+
+
+# "My actions": what happened while the lead was away ----------------------------------
+
+
+@dataclass(frozen=True)
+class EarlyLockNotice:
+    """The period before ``current`` was locked early by the PMO: when, by whom and why."""
+
+    locked: ReportingPeriod
+    current: ReportingPeriod
+
+    @property
+    def plan(self) -> Plan:
+        return self.current.plan
+
+    @property
+    def locked_at(self) -> dt.datetime:
+        assert self.locked.locked_at is not None
+        return self.locked.locked_at
+
+    @property
+    def locked_by_name(self) -> str:
+        user = self.locked.locked_by
+        return (user.get_full_name() or user.get_username()) if user else ""
+
+    @property
+    def reason(self) -> str:
+        return self.locked.lock_reason
+
+
+def early_lock_notices(periods: Iterable[ReportingPeriod]) -> list[EarlyLockNotice]:
+    """For each current period: the period just before it, if the PMO locked that early.
+
+    Shown for the whole of the period after the early lock, gone once the next one opens.
+    One query for any number of plans.
+    """
+    current = {p.plan_id: p for p in periods}
+    if not current:
+        return []
+    window = Q()
+    for period in current.values():
+        window |= Q(
+            plan_id=period.plan_id,
+            deadline__lt=period.deadline,
+            deadline__gte=period.deadline - _LONGEST_PERIOD,
+        )
+    early = (
+        ReportingPeriod.objects.filter(window, lock_kind=ReportingPeriod.LockKind.EARLY)
+        .select_related("locked_by")
+        .order_by("plan_id", "-deadline")
+    )
+    notices = []
+    for locked in early:
+        now_open = current[locked.plan_id]
+        locked.plan = now_open.plan
+        # Only the period right before the current one: no deadline falls between them.
+        if schedule.next_deadline_after(now_open.plan, locked.deadline) == now_open.deadline:
+            notices.append(EarlyLockNotice(locked=locked, current=now_open))
+    return notices

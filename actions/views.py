@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -137,6 +138,9 @@ def my_actions(request: HttpRequest) -> HttpResponse:
         )
         for a in actions
     ]
+    current_periods = [
+        p for p in periods.values() if not (chosen_late and chosen_late.period_id == p.pk)
+    ]
     deadlines = [
         {
             "plan": p.plan,
@@ -157,8 +161,16 @@ def my_actions(request: HttpRequest) -> HttpResponse:
             "deadlines": deadlines,
             "late_windows": late_windows,
             "chosen_late": chosen_late,
+            "early_locks": selectors.early_lock_notices(current_periods),
+            "panels": _my_actions_panels(request.user, now),
         },
     )
+
+
+def _my_actions_panels(user, now) -> list[dict]:
+    """What the apps above have to tell the lead (``hooks.my_actions_panels``)."""
+    panels = (make(user=user, now=now) for make in hooks.my_actions_panels.values())
+    return [panel for panel in panels if panel]
 
 
 def _card_for(
@@ -270,7 +282,7 @@ def _resubmittable(request: HttpRequest, action: Action, card: dict) -> UpdateFo
     return form
 
 
-def _add_errors(form: UpdateForm, error: ValidationError) -> None:
+def _add_errors(form: Form, error: ValidationError) -> None:
     if hasattr(error, "error_dict"):
         for field, errs in error.message_dict.items():
             form.add_error(field if field in form.fields else None, errs)
@@ -313,6 +325,13 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     are rendered on every request.
     """
     plan = access.get_plan_for_reading(request, pk)
+    return _plan_page(request, plan)
+
+
+def _plan_page(
+    request: HttpRequest, plan: Plan, lock_form: LockNowForm | None = None, status: int = 200
+) -> HttpResponse:
+    """The plan page; ``lock_form`` bound with its errors when "Lock plan now" was refused."""
     now = timezone.now()
     period = services.period_current(plan=plan, now=now)
     fingerprint = selectors.plan_page_fingerprint(plan=plan, period=period)
@@ -334,11 +353,12 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "left": time_left(now, period.deadline),
             "open_count": parts["open_count"],
             "updated_count": parts["updated_count"],
-            "lock_form": LockNowForm(),
+            "lock_form": lock_form or LockNowForm(),
             "can_manage": can_manage,
             "body": body,
             "last_lock": last_lock,
         },
+        status=status,
     )
 
 
@@ -408,15 +428,16 @@ def plan_lock_now(request: HttpRequest, pk: int) -> HttpResponse:
                 plan=plan, by=request.user, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            _add_errors(form, error)
         else:
             messages.success(
                 request,
-                f"{period.label} locked now. The next period is open for updates.",
+                f"{period.label} locked now. The next period is open for updates; "
+                "action leads see on My actions that it closed early, and why.",
             )
-    else:
-        messages.error(request, "Give a reason for locking the plan early; it was not locked.")
-    return redirect(plan)
+            return redirect(plan)
+    # Refused: the plan page again, the reason box marked and the error summary on top.
+    return _plan_page(request, plan, lock_form=form, status=422)
 
 
 @login_required
