@@ -119,3 +119,34 @@ def test_a_blank_update_says_what_to_do(client, plan, action, lead):
         )
 
     assert "Enter an update, or choose On plan." in response.content.decode()
+
+
+MY_ACTIONS_QUERIES = 11
+
+
+def test_my_actions_takes_a_fixed_number_of_queries(
+    client, plan, lead, pmo, django_assert_num_queries
+):
+    """Pinned at 11, whatever the number of actions, early locks or decisions: the user,
+    their late windows, their open actions, the actions' exec roles, recent updates and
+    closure requests (one prefetch each), the current period, this period's updates, the
+    early lock before it (``selectors.early_lock_notices``, one query for every plan), the
+    recent decisions on their closures (evidence's panel, one query) and their roles for
+    the header. The last two but one were added to tell leads what happened; the session
+    is cached."""
+    from tests.factories import ActionFactory
+
+    for n in range(3):
+        ActionFactory(plan=plan, ref=f"S{n}", action_lead=lead)
+    _lock_early(plan, pmo)
+    with time_machine.travel(THURSDAY, tick=False):
+        client.force_login(lead)
+        client.get(reverse("my_actions"))  # creates the open period once
+        with django_assert_num_queries(MY_ACTIONS_QUERIES):
+            page = client.get(reverse("my_actions")).content.decode()
+        for n in range(10):
+            ActionFactory(plan=plan, ref=f"L{n}", action_lead=lead)
+        with django_assert_num_queries(MY_ACTIONS_QUERIES):
+            client.get(reverse("my_actions"))
+
+    assert "closed early" in page

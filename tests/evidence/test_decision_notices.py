@@ -126,3 +126,25 @@ def test_the_queue_says_how_many_wait_and_how_many_are_new_this_week(client, pla
     assert page.count('nhsuk-tag--blue">New</strong>') == 1
     new_at = page.index("NEW1</a>")
     assert page.index('">New</strong>', new_at) < page.index("</h2>", new_at)
+
+
+def test_the_queue_takes_a_fixed_number_of_queries(
+    client, plan, lead, reviewer, other_exec, django_assert_num_queries
+):
+    """Pinned at 8 for a reviewer, whatever the number of closures: the user, their roles,
+    the waiting closures with their actions, leads and sign-off (one query), then one
+    prefetch each for the actions' exec roles with their holders, each action's latest
+    weekly update (added to show it on the card), the meetings and the evidence, and the
+    plans' sign-off settings. Someone who may not decide reads one more: the names of the
+    reviewers and the PMO, to say who can."""
+    for i in range(3):
+        _closure(ActionFactory(plan=plan, ref=f"Q{i}", action_lead=lead), lead)
+    for who, queries in ((reviewer, 8), (other_exec, 9)):
+        client.force_login(who)
+        client.get(reverse("review_queue"))
+        with django_assert_num_queries(queries):
+            client.get(reverse("review_queue"))
+    for i in range(3, 9):
+        _closure(ActionFactory(plan=plan, ref=f"Q{i}", action_lead=lead), lead)
+    with django_assert_num_queries(9):
+        client.get(reverse("review_queue"))
