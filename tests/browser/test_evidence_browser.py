@@ -2,8 +2,8 @@
 
 Every locator is by role and accessible name, so this also proves the names people use:
 "Add evidence", "File", "Description", "Upload", "Summary", "Request closure",
-"Review queue", "Approve", "Decline", "Reason", and on the action "Blue" and
-"Signed off by" with the reviewer's name.
+"Review queue", "I have reviewed the evidence", "Approve", "Decline", "Reason", and on
+the action "Blue" and "Signed off by" with the reviewer's name.
 """
 
 from __future__ import annotations
@@ -102,6 +102,7 @@ def test_lead_uploads_and_requests_closure_then_a_reviewer_signs_off(
     with reviewer_page.expect_download() as download:
         card.get_by_role("link", name="Training register.pdf").click()
     assert download.value.suggested_filename == "Training_register.pdf"
+    card.get_by_role("checkbox", name="I have reviewed the evidence").check()
     card.get_by_role("button", name="Approve").click()
 
     expect(reviewer_page.get_by_text("T3 signed off: it is now Blue.")).to_be_visible()
