@@ -143,6 +143,8 @@ def test_decline_needs_a_reason_and_the_lead_reads_it_on_my_actions(
     lead_page = new_context().new_page()
     sign_in(lead_page, "lead")
     lead_page.get_by_role("link", name="My actions", exact=True).click()
-    expect(lead_page.get_by_text("The register is not signed.")).to_be_visible()
+    decisions = lead_page.get_by_role("region", name="Recent decisions on your closures")
+    expect(decisions).to_contain_text("Reason: The register is not signed.")
+    expect(closure_card(lead_page, "T3")).to_contain_text("The register is not signed.")
     t3.refresh_from_db()
     assert t3.status == Status.GREEN
