@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from .models import UPDATE_STATUSES
+from .services import LOCK_REASON_MESSAGE
 
 
 class UpdateForm(forms.Form):
@@ -31,21 +32,45 @@ class LockNowForm(forms.Form):
     reason = forms.CharField(
         label="Reason for locking early",
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Recorded with the lock and shown to the PMO team.",
-        error_messages={"required": "Give a reason for locking the plan early."},
+        help_text="Recorded with the lock and shown to action leads on My actions.",
+        error_messages={"required": LOCK_REASON_MESSAGE},
     )
 
 
 class LateWindowForm(forms.Form):
-    lead = forms.ModelChoiceField(queryset=None, label="Action lead")
-    period = forms.ModelChoiceField(queryset=None, label="Period")
+    lead = forms.ModelChoiceField(
+        queryset=None,
+        label="Action lead",
+        error_messages={
+            "required": "Choose the action lead who needs more time.",
+            "invalid_choice": "Choose an action lead of this plan.",
+        },
+    )
+    period = forms.ModelChoiceField(
+        queryset=None,
+        label="Period",
+        error_messages={
+            "required": "Choose the closed period the lead may still update.",
+            "invalid_choice": "Choose one of the closed periods listed.",
+        },
+    )
     expires_at = forms.DateTimeField(
         label="Late window ends",
         help_text="UK time, for example 26/11/2026 17:00.",
         input_formats=["%d/%m/%Y %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        error_messages={
+            "required": "Enter when the late window ends, for example 26/11/2026 17:00.",
+            "invalid": "Enter the date and time as 26/11/2026 17:00.",
+        },
     )
-    reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label="Reason",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={
+            "required": "Give a reason for the late window; it goes on the plan's record."
+        },
+    )
 
     def __init__(self, *args, leads=None, periods=None, **kwargs):
         super().__init__(*args, **kwargs)

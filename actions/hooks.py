@@ -17,6 +17,11 @@ from django.db.models import Prefetch, QuerySet
 # however many actions it lists (evidence: each action's closure requests).
 my_actions_prefetches: dict[str, Callable[[], Prefetch]] = {}
 
+# "My actions": panels shown near the top, each a callable taking ``user=`` and ``now=`` and
+# returning None (nothing to show) or a dict with the "template" that renders it and its
+# context (evidence: "Recent decisions" on the lead's closures). One query each at most.
+my_actions_panels: dict[str, Callable[..., dict | None]] = {}
+
 # Carry-over: how many of a kind of thing travel with a set of actions (``ids`` is a
 # values("pk") queryset of them), by the key ``carryover.TALLIES`` lists it under
 # (evidence: "evidence" and "closures").

@@ -5,16 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
 from improvement.roles import Role, roles_of
 
+from . import schedule
 from .access import READERS_OF_THE_PLAN
 from .hooks import review_queue_shown, review_queue_waiting
 from .models import (
@@ -49,8 +51,6 @@ def plan_page_fingerprint(*, plan: Plan, period: ReportingPeriod) -> str:
         row = cursor.fetchone()
     raw = "|".join(str(value) for value in (plan.pk, period.pk, *row))
     return hashlib.blake2b(raw.encode(), digest_size=12).hexdigest()
-
-
 
 
 # The header and the home page: where each role's work is -------------------------------
@@ -268,3 +268,65 @@ def accountable_actions(
             )
         )
     return result
+
+
+# The longest gap between two deadlines (monthly), and a margin: how far back to look for
+# the period before the current one.
+_LONGEST_PERIOD = dt.timedelta(days=40)
+
+
+@dataclass(frozen=True)
+class EarlyLockNotice:
+    """The period before ``current`` was locked early by the PMO: when, by whom and why."""
+
+    locked: ReportingPeriod
+    current: ReportingPeriod
+
+    @property
+    def plan(self) -> Plan:
+        return self.current.plan
+
+    @property
+    def locked_at(self) -> dt.datetime:
+        assert self.locked.locked_at is not None
+        return self.locked.locked_at
+
+    @property
+    def locked_by_name(self) -> str:
+        user = self.locked.locked_by
+        return (user.get_full_name() or user.get_username()) if user else ""
+
+    @property
+    def reason(self) -> str:
+        return self.locked.lock_reason
+
+
+def early_lock_notices(periods: Iterable[ReportingPeriod]) -> list[EarlyLockNotice]:
+    """For each current period: the period just before it, if the PMO locked that early.
+
+    Shown for the whole of the period after the early lock, gone once the next one opens.
+    One query for any number of plans.
+    """
+    current = {p.plan_id: p for p in periods}
+    if not current:
+        return []
+    window = Q()
+    for period in current.values():
+        window |= Q(
+            plan_id=period.plan_id,
+            deadline__lt=period.deadline,
+            deadline__gte=period.deadline - _LONGEST_PERIOD,
+        )
+    early = (
+        ReportingPeriod.objects.filter(window, lock_kind=ReportingPeriod.LockKind.EARLY)
+        .select_related("locked_by")
+        .order_by("plan_id", "-deadline")
+    )
+    notices = []
+    for locked in early:
+        now_open = current[locked.plan_id]
+        locked.plan = now_open.plan
+        # Only the period right before the current one: no deadline falls between them.
+        if schedule.next_deadline_after(now_open.plan, locked.deadline) == now_open.deadline:
+            notices.append(EarlyLockNotice(locked=locked, current=now_open))
+    return notices

@@ -36,7 +36,7 @@ from .models import (
 
 logger = logging.getLogger(__name__)
 
-BLANK_UPDATE_MESSAGE = "A blank update counts as not reviewed."
+BLANK_UPDATE_MESSAGE = "Enter an update, or choose On plan. A blank update counts as not reviewed."
 ON_PLAN = "On plan"
 PAST_END_ON_PLAN_MESSAGE = (
     "This action is past its end date: say what is happening and when it will finish"
@@ -63,6 +63,7 @@ def on_plan_refusal(*, action: Action, status: str, today: dt.date) -> str:
         if value in (Status.RED, Status.AMBER):
             return OFF_TRACK_ON_PLAN_MESSAGE.format(status=Status(value).label)
     return ""
+LOCK_REASON_MESSAGE = "Give a reason for locking the plan early. Action leads see it on My actions."
 
 
 class LockSweepIncomplete(Exception):
@@ -296,7 +297,7 @@ def plan_lock_now(
     plan_ensure_writable(plan)
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "Give a reason for locking the plan early."})
+        raise ValidationError({"reason": LOCK_REASON_MESSAGE})
     plan_lock_due(plan=plan, now=now)
     # The period in progress, locked or not: if it is already locked early (a double click,
     # two PMOs at once, the command run twice), that lock stands. Taking the next open period
@@ -341,9 +342,9 @@ def late_window_grant(
     plan_ensure_writable(period.plan)
     errors = {}
     if not (reason or "").strip():
-        errors["reason"] = "Give a reason for the late window."
+        errors["reason"] = "Give a reason for the late window; it goes on the plan's record."
     if expires_at <= now:
-        errors["expires_at"] = "The late window must end in the future."
+        errors["expires_at"] = "Choose when the late window ends: a time after now."
     if not period.is_closed_at(now):
         errors["period"] = "This period is still open; the lead can update it as usual."
     if errors:

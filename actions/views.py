@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -143,6 +144,9 @@ def my_actions(request: HttpRequest) -> HttpResponse:
     # What is still to do comes first; the updated ones follow, folded away.
     todo = [c for c in cards if not c["update"]]
     done = [c for c in cards if c["update"]]
+    current_periods = [
+        p for p in periods.values() if not (chosen_late and chosen_late.period_id == p.pk)
+    ]
     deadlines = [
         {
             "plan": p.plan,
@@ -172,6 +176,8 @@ def my_actions(request: HttpRequest) -> HttpResponse:
             "deadlines": deadlines,
             "late_windows": late_windows,
             "chosen_late": chosen_late,
+            "early_locks": selectors.early_lock_notices(current_periods),
+            "panels": _my_actions_panels(request.user, now),
         },
     )
 
@@ -194,6 +200,12 @@ def accountable_actions(request: HttpRequest) -> HttpResponse:
     }
     plans = selectors.accountable_actions(user=request.user, periods=periods, now=now)
     return render(request, "actions/accountable_actions.html", {"plans": plans})
+
+
+def _my_actions_panels(user, now) -> list[dict]:
+    """What the apps above have to tell the lead (``hooks.my_actions_panels``)."""
+    panels = (make(user=user, now=now) for make in hooks.my_actions_panels.values())
+    return [panel for panel in panels if panel]
 
 
 def _card_for(
@@ -303,7 +315,7 @@ def _resubmittable(request: HttpRequest, action: Action, card: dict) -> UpdateFo
     return form
 
 
-def _add_errors(form: UpdateForm, error: ValidationError) -> None:
+def _add_errors(form: Form, error: ValidationError) -> None:
     if hasattr(error, "error_dict"):
         for field, errs in error.message_dict.items():
             form.add_error(field if field in form.fields else None, errs)
@@ -346,6 +358,13 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     are rendered on every request.
     """
     plan = access.get_plan_for_reading(request, pk)
+    return _plan_page(request, plan)
+
+
+def _plan_page(
+    request: HttpRequest, plan: Plan, lock_form: LockNowForm | None = None, status: int = 200
+) -> HttpResponse:
+    """The plan page; ``lock_form`` bound with its errors when "Lock plan now" was refused."""
     now = timezone.now()
     period = services.period_current(plan=plan, now=now)
     fingerprint = selectors.plan_page_fingerprint(plan=plan, period=period)
@@ -367,11 +386,12 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "left": time_left(now, period.deadline),
             "open_count": parts["open_count"],
             "updated_count": parts["updated_count"],
-            "lock_form": LockNowForm(),
+            "lock_form": lock_form or LockNowForm(),
             "can_manage": can_manage,
             "body": body,
             "last_lock": last_lock,
         },
+        status=status,
     )
 
 
@@ -441,17 +461,19 @@ def plan_lock_now(request: HttpRequest, pk: int) -> HttpResponse:
                 plan=plan, by=request.user, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            _add_errors(form, error)
         except services.PeriodAlreadyLocked as already:
             messages.info(request, str(already))
+            return redirect(plan)
         else:
             messages.success(
                 request,
-                f"{period.label} locked now. The next period is open for updates.",
+                f"{period.label} locked now. The next period is open for updates; "
+                "action leads see on My actions that it closed early, and why.",
             )
-    else:
-        messages.error(request, "Give a reason for locking the plan early; it was not locked.")
-    return redirect(plan)
+            return redirect(plan)
+    # Refused: the plan page again, the reason box marked and the error summary on top.
+    return _plan_page(request, plan, lock_form=form, status=422)
 
 
 @login_required

@@ -8,11 +8,12 @@ task, the shell or a future API cannot go round them.
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
 from actions.access import can_read_plan, can_view_action, is_pmo, roles_of
-from actions.models import Action, Plan, Role
+from actions.models import Action, ExecRole, Plan, Role
 
 from .models import AssuranceMeeting, ClosureRequest, ClosureSettings, Evidence
 
@@ -150,7 +151,10 @@ def get_action_for_closure_request(request: HttpRequest, pk: int) -> Action:
 
 def get_closure_for_view(request: HttpRequest, pk: int) -> ClosureRequest:
     closure = get_object_or_404(
-        ClosureRequest.objects.for_listing().prefetch_related("action__exec_roles"), pk=pk
+        ClosureRequest.objects.for_listing().prefetch_related(
+            Prefetch("action__exec_roles", queryset=ExecRole.objects.select_related("holder"))
+        ),
+        pk=pk,
     )
     if not (
         can_view_action(request.user, closure.action)
@@ -163,13 +167,14 @@ def get_closure_for_view(request: HttpRequest, pk: int) -> ClosureRequest:
 
 def get_closure_for_decision(request: HttpRequest, pk: int) -> ClosureRequest:
     """Someone who may sign this closure off; the service checks the state and the gates."""
-    from .selectors import closure_settings_for
+    from .selectors import closure_settings_for, signers_by_role, why_cannot_sign_off
 
     closure = get_closure_for_view(request, pk)
-    if not may_sign_off(request.user, closure, closure_settings_for(closure.action.plan)):
-        if closure.requested_by_id == request.user.pk:
-            raise PermissionDenied("You asked for this closure; someone else must decide it.")
-        raise PermissionDenied("You are not one of those this plan allows to sign off.")
+    settings = closure_settings_for(closure.action.plan)
+    if not may_sign_off(request.user, closure, settings):
+        raise PermissionDenied(
+            why_cannot_sign_off(request.user, closure, settings, signers_by_role())
+        )
     return closure
 
 

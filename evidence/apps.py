@@ -12,6 +12,7 @@ class EvidenceConfig(AppConfig):
         from . import access, carryover, selectors
 
         hooks.my_actions_prefetches["recent_closures"] = selectors.recent_closures_prefetch
+        hooks.my_actions_panels["recent_decisions"] = selectors.my_actions_recent_decisions
         hooks.carry_over_counts["evidence"] = carryover.evidence_count
         hooks.carry_over_counts["closures"] = carryover.closures_count
         hooks.carry_over_settings["evidence"] = carryover.closure_settings_copy

@@ -157,8 +157,19 @@ class NextMixin(forms.Form):
         return default
 
 
+REVIEWED_MESSAGE = (
+    "Tick “I have reviewed the evidence” to approve, or decline the closure with a reason."
+)
+
+
 class ApproveForm(NextMixin):
+    """Approving makes the action Blue for good: the reviewer confirms they looked first."""
+
     meeting = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    reviewed = forms.BooleanField(
+        label="I have reviewed the evidence",
+        error_messages={"required": REVIEWED_MESSAGE},
+    )
 
 
 class DeclineForm(NextMixin):

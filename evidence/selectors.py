@@ -11,11 +11,12 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, IntegerField, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from actions.models import Action, HistoryEntry, Plan, Status
+from actions.models import Action, ExecRole, HistoryEntry, Plan, Role, Status, WeeklyUpdate
 
 from . import access
 from .models import (
@@ -30,6 +31,12 @@ from .models import (
 )
 
 NO_DEPARTMENT = "No department recorded"
+# How long a decision on a closure stays in the lead's "Recent decisions" on My actions and
+# on the action's page, and how long a closure counts as new in the review queue.
+RECENT_DECISION_DAYS = 14
+NEW_IN_QUEUE_DAYS = 7
+# How many names a sentence lists before "and N others".
+NAMES_LISTED = 3
 
 
 def closure_settings_for(plan: Plan) -> ClosureSettings:
@@ -60,6 +67,8 @@ class ActionClosureState:
     settings: ClosureSettings
     # Blue with no sign-off here: the record of the plan's first import bringing it in.
     closed_before_import: HistoryEntry | None = None
+    # The newest closure, if it was decided in the last RECENT_DECISION_DAYS days.
+    recent_decision: ClosureRequest | None = None
 
     @property
     def waiting(self) -> ClosureRequest | None:
@@ -94,11 +103,12 @@ class ActionClosureState:
         return self.reopenings[0]
 
 
-def action_closure_state(action: Action) -> ActionClosureState:
+def action_closure_state(action: Action, now: dt.datetime | None = None) -> ActionClosureState:
     """Four queries whatever the number of evidence items and closures.
 
     A fifth for a Blue action with no approved closure: how it came to be Blue.
     """
+    now = now or timezone.now()
     all_evidence = list(
         Evidence.objects.filter(action=action).select_related("added_by", "withdrawn_by")
     )
@@ -133,7 +143,69 @@ def action_closure_state(action: Action) -> ActionClosureState:
         reopenings=reopenings,
         settings=closure_settings_for(action.plan),
         closed_before_import=closed_before_import,
+        recent_decision=_recently_decided(closures[0] if closures else None, now),
     )
+
+
+def _recently_decided(closure: ClosureRequest | None, now: dt.datetime) -> ClosureRequest | None:
+    if closure is None or closure.decision is None:
+        return None
+    since = now - dt.timedelta(days=RECENT_DECISION_DAYS)
+    return closure if closure.decision.decided_at >= since else None
+
+
+def recent_decisions_for_lead(user, now: dt.datetime | None = None) -> list[ClosureRequest]:
+    """Closures of the actions ``user`` leads (or asked for) decided in the last
+    RECENT_DECISION_DAYS days, newest first: approvals too, whose actions have left the
+    open list. One query."""
+    if not user.is_authenticated:
+        return []
+    since = (now or timezone.now()) - dt.timedelta(days=RECENT_DECISION_DAYS)
+    return list(
+        ClosureRequest.objects.filter(Q(action__action_lead=user) | Q(requested_by=user))
+        .filter(sign_off__decided_at__gte=since)
+        .select_related("action", "sign_off__decided_by")
+        .order_by("-sign_off__decided_at", "-id")[:10]
+    )
+
+
+def my_actions_recent_decisions(*, user, now: dt.datetime) -> dict | None:
+    """The "Recent decisions" panel of My actions (registered in ``actions.hooks``)."""
+    decisions = recent_decisions_for_lead(user, now)
+    if not decisions:
+        return None
+    return {
+        "template": "evidence/_recent_decisions.html",
+        "decisions": decisions,
+        "days": RECENT_DECISION_DAYS,
+    }
+
+
+def latest_update(action: Action) -> WeeklyUpdate | None:
+    """The action's newest weekly update (the closure page shows it beside the evidence)."""
+    return (
+        WeeklyUpdate.objects.filter(action=action)
+        .select_related("period__plan", "author")
+        .order_by("-period__deadline", "-id")
+        .first()
+    )
+
+
+def _latest_update_prefetch(lookup: str) -> Prefetch:
+    return Prefetch(
+        lookup,
+        queryset=WeeklyUpdate.objects.select_related("period__plan", "author").order_by(
+            "-period__deadline", "-id"
+        )[:1],
+        to_attr="latest_updates",
+    )
+
+
+def approved_by(closure: ClosureRequest, user) -> SignOff | None:
+    """``user``'s approval of ``closure``, if that is how it was decided (a double click)."""
+    return SignOff.objects.filter(
+        closure_id=closure.pk, decision=SignOff.Decision.APPROVED, decided_by_id=user.pk
+    ).first()
 
 
 def evidence_supports_sign_off(evidence: Evidence) -> bool:
@@ -160,6 +232,77 @@ def sign_off_blockers(closure: ClosureRequest, settings: ClosureSettings) -> lis
     return []
 
 
+# Who may sign off, in words -------------------------------------------------------------
+
+
+def _name(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def _names(names: list[str]) -> str:
+    if len(names) > NAMES_LISTED:
+        rest = len(names) - NAMES_LISTED
+        names = [*names[:NAMES_LISTED], f"{rest} other{'s' if rest > 1 else ''}"]
+    if len(names) > 1:
+        return ", ".join(names[:-1]) + " and " + names[-1]
+    return names[0] if names else ""
+
+
+def _or(parts: list[str]) -> str:
+    if len(parts) > 1:
+        return ", ".join(parts[:-1]) + " or " + parts[-1]
+    return parts[0] if parts else "nobody"
+
+
+def signers_by_role() -> dict[str, list[str]]:
+    """The names of the active assurance reviewers and PMO, by role: one query."""
+    found: dict[str, list[str]] = {Role.REVIEWER: [], Role.PMO: []}
+    rows = (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name__in=list(found))
+        .values_list("groups__name", "first_name", "last_name", "username")
+        .order_by("last_name", "first_name", "username")
+    )
+    for role, first, last, username in rows:
+        found[role].append(f"{first} {last}".strip() or username)
+    return found
+
+
+def who_signs_off(closure: ClosureRequest, settings: ClosureSettings, signers) -> str:
+    """The people this closure's plan lets sign it off, by role and by name:
+    "assurance reviewers (David Hughes) or T3's exec lead (DWOD: Jane Smith)".
+
+    ``signers`` is ``signers_by_role()``; the action's exec roles come from its prefetch.
+    """
+    parts = []
+    if settings.reviewers_sign_off:
+        names = _names([n for n in signers[Role.REVIEWER] if n])
+        parts.append(f"assurance reviewers ({names})" if names else "assurance reviewers")
+    if settings.exec_lead_signs_off:
+        roles: list[ExecRole] = list(closure.action.exec_roles.all())
+        held = "; ".join(
+            f"{r.code}: {_name(r.holder)}" if r.holder else f"{r.code}: nobody holds it"
+            for r in roles
+        )
+        label = f"{closure.action.ref}'s exec lead"
+        parts.append(f"{label} ({held})" if held else f"{label} (none recorded)")
+    if settings.pmo_signs_off:
+        names = _names(signers[Role.PMO])
+        parts.append(f"the PMO ({names})" if names else "the PMO")
+    return _or(parts)
+
+
+def why_cannot_sign_off(user, closure: ClosureRequest, settings: ClosureSettings, signers) -> str:
+    """Said plainly to someone who sees a waiting closure but may not decide it."""
+    who = who_signs_off(closure, settings, signers)
+    if user.is_authenticated and closure.requested_by_id == user.pk:
+        return (
+            "You cannot sign this off: you asked for this closure, so someone else must "
+            f"decide it. On this plan {who} can sign it off."
+        )
+    return f"Only {who} can sign this off."
+
+
 # The review queue ---------------------------------------------------------------------
 
 
@@ -169,34 +312,75 @@ class QueueItem:
     settings: ClosureSettings
     can_decide: bool
     blockers: list[str]
+    is_new: bool = False
+    # Why this user cannot decide it, when they cannot.
+    cannot_decide: str = ""
+
+    @property
+    def latest_update(self) -> WeeklyUpdate | None:
+        updates = self.closure.action.latest_updates
+        return updates[0] if updates else None
 
 
-def review_queue(user) -> list[QueueItem]:
-    """Every closure waiting for a decision, oldest first, with what each needs."""
+@dataclass
+class ReviewQueue:
+    items: list[QueueItem]
+    new_days: int = NEW_IN_QUEUE_DAYS
+
+    @property
+    def waiting(self) -> int:
+        return len(self.items)
+
+    @property
+    def new(self) -> int:
+        return sum(1 for item in self.items if item.is_new)
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+def review_queue(user, now: dt.datetime | None = None) -> ReviewQueue:
+    """Every closure waiting for a decision, oldest first, with what each needs, its
+    latest weekly update, whether it is new this week and, where ``user`` may not decide
+    it, why not. Seven queries however many closures; none for an empty queue but one."""
+    now = now or timezone.now()
     closures = list(
         ClosureRequest.objects.waiting()
         .for_listing()
         .select_related("peer_inspection__inspector")
         .prefetch_related(
-            "action__exec_roles",
+            Prefetch("action__exec_roles", queryset=ExecRole.objects.select_related("holder")),
+            _latest_update_prefetch("action__updates"),
             "meetings",
             Prefetch("evidence", queryset=Evidence.objects.order_by("added_at", "id")),
         )
         .order_by("requested_at", "id")
     )
     settings = settings_by_plan(c.action.plan_id for c in closures)
+    new_since = now - dt.timedelta(days=NEW_IN_QUEUE_DAYS)
+    signers = None
     items = []
     for closure in closures:
         plan_settings = settings[closure.action.plan_id]
+        can_decide = access.may_sign_off(user, closure, plan_settings)
+        cannot = ""
+        if not can_decide:
+            signers = signers if signers is not None else signers_by_role()
+            cannot = why_cannot_sign_off(user, closure, plan_settings, signers)
         items.append(
             QueueItem(
                 closure=closure,
                 settings=plan_settings,
-                can_decide=access.may_sign_off(user, closure, plan_settings),
+                can_decide=can_decide,
                 blockers=sign_off_blockers(closure, plan_settings),
+                is_new=closure.requested_at >= new_since,
+                cannot_decide=cannot,
             )
         )
-    return items
+    return ReviewQueue(items=items)
 
 
 def review_queue_waiting() -> Coalesce:

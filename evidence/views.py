@@ -13,6 +13,7 @@ from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.views.decorators.http import require_POST
 
@@ -171,6 +172,7 @@ def closure_request(request: HttpRequest, pk: int) -> HttpResponse:
 def _closure_page(request: HttpRequest, closure: ClosureRequest, status: int = 200, **forms):
     settings = selectors.closure_settings_for(closure.action.plan)
     user = request.user
+    can_decide = closure.is_waiting and access.may_sign_off(user, closure, settings)
     context = {
         "closure": closure,
         "action": closure.action,
@@ -178,7 +180,13 @@ def _closure_page(request: HttpRequest, closure: ClosureRequest, status: int = 2
         "evidence": closure.evidence.order_by("added_at", "id"),
         "inspection": closure.inspection,
         "blockers": selectors.sign_off_blockers(closure, settings) if closure.is_waiting else [],
-        "can_decide": closure.is_waiting and access.may_sign_off(user, closure, settings),
+        "latest_update": selectors.latest_update(closure.action),
+        "can_decide": can_decide,
+        "cannot_decide": selectors.why_cannot_sign_off(
+            user, closure, settings, selectors.signers_by_role()
+        )
+        if closure.is_waiting and not can_decide
+        else "",
         "can_withdraw": closure.is_waiting and closure.requested_by_id == user.pk,
         "can_name_inspector": closure.is_waiting
         and access.can_name_inspector(user, closure)
@@ -228,7 +236,17 @@ def closure_approve(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.closure_approve(closure=closure, by=request.user, meeting=_meeting_from(form))
         except ValidationError as error:
-            return _closure_page(request, closure, status=INVALID, problem=" ".join(error.messages))
+            mine = selectors.approved_by(closure, request.user)
+            if mine is None:
+                problem = " ".join(error.messages)
+                return _closure_page(request, closure, status=INVALID, problem=problem)
+            # A second click on Approve (or a resent form): the first one signed it off.
+            messages.info(
+                request,
+                f"{closure.action.ref} is already signed off: you approved it at "
+                f"{timezone.localtime(mine.decided_at, closure.action.plan.tz):%H:%M}.",
+            )
+            return redirect(form.next_url(request, reverse("review_queue")))
         messages.success(request, f"{closure.action.ref} signed off: it is now Blue.")
         return redirect(form.next_url(request, reverse("review_queue")))
     return _closure_page(request, closure, status=INVALID, approve_form=form)
@@ -336,12 +354,13 @@ def action_reopen(request: HttpRequest, pk: int) -> HttpResponse:
 def review_queue(request: HttpRequest) -> HttpResponse:
     """Every closure waiting for a decision, oldest first, with its evidence one click away."""
     access.require_review_queue(request)
-    items = selectors.review_queue(request.user)
+    queue = selectors.review_queue(request.user)
     return render(
         request,
         "evidence/review_queue.html",
         {
-            "items": items,
+            "items": queue.items,
+            "queue": queue,
             "plans": Plan.objects.order_by("name") if is_pmo(request.user) else [],
             "next": request.get_full_path(),
         },

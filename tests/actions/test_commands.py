@@ -114,7 +114,7 @@ def test_lock_period_refuses_without_now_and_reason(plan, args):
 def test_lock_period_refuses_a_blank_reason(plan):
     with travel(TUESDAY_1500), pytest.raises(CommandError) as refused:
         run("lock_period", "--now", "--reason", "   ")
-    assert str(refused.value) == "Give a reason for locking the plan early."
+    assert str(refused.value) == services.LOCK_REASON_MESSAGE
     assert not ReportingPeriod.objects.filter(locked_at__isnull=False).exists()
     assert not PlanEvent.objects.exists()
 

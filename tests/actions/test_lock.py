@@ -411,7 +411,7 @@ WEDNESDAY = dt.date(2026, 1, 14)
 def test_lock_now_without_reason_refused(plan, pmo, reason):
     with travel(london(TUESDAY, 15)), pytest.raises(ValidationError) as refused:
         services.plan_lock_now(plan=plan, by=pmo, reason=reason)
-    assert refused.value.message_dict == {"reason": ["Give a reason for locking the plan early."]}
+    assert refused.value.message_dict == {"reason": [services.LOCK_REASON_MESSAGE]}
     assert not ReportingPeriod.objects.filter(locked_at__isnull=False).exists()
     assert not PlanEvent.objects.exists()
 

@@ -15,7 +15,7 @@ from tests.factories import ActionFactory, PlanFactory
 LONDON = ZoneInfo("Europe/London")
 MONDAY = dt.datetime(2026, 1, 12, 9, 0, tzinfo=LONDON)
 TUESDAY = dt.datetime(2026, 1, 13, 16, 0, tzinfo=LONDON)
-BLANK = "A blank update counts as not reviewed."
+BLANK = "Enter an update, or choose On plan. A blank update counts as not reviewed."
 
 
 @pytest.fixture(autouse=True)

@@ -2,8 +2,8 @@
 
 Every locator is by role and accessible name, so this also proves the names people use:
 "Add evidence", "File", "Description", "Upload", "Summary", "Request closure",
-"Review queue", "Approve", "Decline", "Reason", and on the action "Blue" and
-"Signed off by" with the reviewer's name.
+"Review queue", "I have reviewed the evidence", "Approve", "Decline", "Reason", and on
+the action "Blue" and "Signed off by" with the reviewer's name.
 """
 
 from __future__ import annotations
@@ -102,6 +102,7 @@ def test_lead_uploads_and_requests_closure_then_a_reviewer_signs_off(
     with reviewer_page.expect_download() as download:
         card.get_by_role("link", name="Training register.pdf").click()
     assert download.value.suggested_filename == "Training_register.pdf"
+    card.get_by_role("checkbox", name="I have reviewed the evidence").check()
     card.get_by_role("button", name="Approve").click()
 
     expect(reviewer_page.get_by_text("T3 signed off: it is now Blue.")).to_be_visible()
@@ -142,6 +143,8 @@ def test_decline_needs_a_reason_and_the_lead_reads_it_on_my_actions(
     lead_page = new_context().new_page()
     sign_in(lead_page, "lead")
     lead_page.get_by_role("link", name="My actions", exact=True).click()
-    expect(lead_page.get_by_text("The register is not signed.")).to_be_visible()
+    decisions = lead_page.get_by_role("region", name="Recent decisions on your closures")
+    expect(decisions).to_contain_text("Reason: The register is not signed.")
+    expect(closure_card(lead_page, "T3")).to_contain_text("The register is not signed.")
     t3.refresh_from_db()
     assert t3.status == Status.GREEN

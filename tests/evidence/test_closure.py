@@ -73,7 +73,7 @@ def test_reviewer_approves_and_the_action_is_blue_with_who_and_when(
 ):
     client.force_login(reviewer)
 
-    response = client.post(reverse("closure_approve", args=[closure.pk]))
+    response = client.post(reverse("closure_approve", args=[closure.pk]), {"reviewed": "on"})
 
     assert response.status_code == 302
     assert response["Location"] == reverse("review_queue")
@@ -95,7 +95,7 @@ def test_the_requester_can_never_approve_their_own_request(client, action, lead,
     with pytest.raises(PermissionDenied, match="someone else must decide it"):
         services.closure_approve(closure=closure, by=lead)
     client.force_login(lead)
-    response = client.post(reverse("closure_approve", args=[closure.pk]))
+    response = client.post(reverse("closure_approve", args=[closure.pk]), {"reviewed": "on"})
 
     assert response.status_code == 403
     action.refresh_from_db()
