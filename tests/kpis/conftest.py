@@ -35,6 +35,6 @@ def exec_lead(db):
 
 @pytest.fixture
 def monthly_values():
-    """Twelve month-end values of a KPI that rises."""
-    values = [60, 62, 58, 61, 59, 63, 60, 64, 70, 72, 75, 80]
-    return [(dt.date(2026, m, 28), v) for m, v in zip(range(1, 13), values, strict=False)][:11]
+    """Eleven monthly values, January to November 2026, of a KPI that rises at the end."""
+    values = [60, 62, 58, 61, 59, 63, 60, 64, 70, 72, 75]
+    return [(dt.date(2026, m, 20), v) for m, v in zip(range(1, 12), values, strict=True)]

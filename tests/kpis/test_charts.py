@@ -85,15 +85,15 @@ def test_variation_icon_names_improvement_high_and_concern_low(monthly_values):
     )
 
     assert variation_icon(rising).kind == "improvement-high"
-    assert variation_icon(rising).label == (
-        "Special cause variation: improvement (higher values)"
-    )
+    assert variation_icon(rising).label == ("Special cause variation: improvement (higher values)")
     assert variation_icon(falling_is_bad).kind == "concern-low"
     assert assurance_icon(rising) is None  # no target, no assurance
 
 
 def test_assurance_icons_pass_fail_and_hit_and_miss():
-    flat = [(dt.date(2026, m, 1), v) for m, v in zip(range(1, 11), [50, 52, 49, 51] * 3)]
+    flat = [
+        (dt.date(2026, m, 1), v) for m, v in zip(range(1, 11), [50, 52, 49, 51] * 3, strict=False)
+    ]
 
     assert assurance_icon(spc.xmr_chart(flat, target=40)).kind == "pass"
     assert assurance_icon(spc.xmr_chart(flat, target=60)).kind == "fail"
