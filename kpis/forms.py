@@ -57,7 +57,7 @@ class ValueForm(forms.Form):
             "required": "Give the date the value is for.",
             "invalid": "Write the date as day/month/year, for example 30/04/2026.",
         },
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     value = forms.CharField(
         max_length=40,

@@ -116,7 +116,10 @@ def kpi_value_record(
     date = check_date(plan=kpi.plan, date=date, now=now)
     user = by if by is not None and by.is_authenticated else None
     with transaction.atomic():
-        existing = KpiValue.objects.select_for_update().filter(kpi=kpi, date=date).first()
+        # The KPI's row, locked: two people saving the same date one after the other, the
+        # second replaces the first (and records it) rather than failing on the unique date.
+        Kpi.objects.select_for_update().filter(pk=kpi.pk).first()
+        existing = KpiValue.objects.filter(kpi=kpi, date=date).first()
         if existing is None:
             created = KpiValue.objects.create(
                 kpi=kpi, date=date, value=number, entered_by=user, entered_at=now

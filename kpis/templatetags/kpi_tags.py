@@ -9,10 +9,12 @@ register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def your_kpis(context) -> list:
-    """The KPIs the signed-in person owns in open plans (one query)."""
+def your_kpis(context) -> dict:
+    """The KPIs the signed-in person owns in open plans (one query), and whether they are
+    in more than one plan (then each says which)."""
     user = context["request"].user
-    return kpis_owned_by(user) if user.is_authenticated else []
+    kpis = kpis_owned_by(user) if user.is_authenticated else []
+    return {"kpis": kpis, "several_plans": len({k.plan_id for k in kpis}) > 1}
 
 
 @register.filter
