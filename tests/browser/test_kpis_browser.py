@@ -102,3 +102,40 @@ def test_the_owner_enters_a_value_from_my_actions(page, plan):
     page.get_by_role("button", name="Save value").click()
     expect(page.get_by_role("alert")).to_contain_text("is in the future")
     assert not (violations := run_axe(page)), describe_violations(violations)
+
+
+def test_the_pmo_adds_a_kpi_and_imports_its_values(page, plan, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    UserFactory(username="pmo", roles=[Role.PMO])
+    page.set_viewport_size({"width": 1280, "height": 900})
+    sign_in(page, "pmo")
+    page.goto(f"/plans/{plan.pk}/kpis/")
+    page.get_by_role("link", name="Add a KPI").click()
+    assert not (violations := run_axe(page)), describe_violations(violations)
+
+    page.get_by_label("Name").fill("Falls per 1,000 bed days")
+    page.get_by_label("Ref.").fill("K2")
+    page.get_by_label("CQC key question").select_option(label="Safe")
+    page.get_by_label("Lower is better").check()
+    page.get_by_label("Target").fill("4")
+    page.get_by_role("button", name="Add the KPI").click()
+    expect(page.get_by_text("KPI “Falls per 1,000 bed days” added.")).to_be_visible()
+
+    page.goto(f"/plans/{plan.pk}/kpis/import/")
+    page.get_by_label("KPI values file").set_input_files(
+        {
+            "name": "falls.csv",
+            "mimeType": "text/csv",
+            "buffer": b"KPI ref,Date,Value\nK2,30/09/2026,5.1\nK2,31/10/2026,4.4\n",
+        }
+    )
+    page.get_by_role("button", name="Preview import").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check the values before saving")
+    assert not (violations := run_axe(page)), describe_violations(violations)
+    page.get_by_role("button", name="Confirm import").click()
+
+    expect(page.get_by_text("2 new, 0 replaced, 0 unchanged")).to_be_visible()
+    assert list(KpiValue.objects.filter(kpi__ref="K2").values_list("value", flat=True)) == [
+        5.1,
+        4.4,
+    ]
