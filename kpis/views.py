@@ -17,9 +17,10 @@ from actions.access import is_pmo
 from . import access, services
 from .charts import kpi_chart, with_unit
 from .forms import KpiForm, ValueForm, ValuesFileForm
+from .icons import assurance_icon, variation_icon
 from .importer import kpi_values_import, read_import
 from .models import KpiValue
-from .selectors import by_key_question, kpi_summaries, summarise
+from .selectors import KpiSummary, by_key_question, kpi_summaries
 
 PENDING_KEY = "pending_kpi_import"
 
@@ -75,8 +76,10 @@ def kpi_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     messages.success(request, f"Saved {value} for {day}.")
                 return redirect(kpi)
     values = list(KpiValue.objects.filter(kpi=kpi).select_related("entered_by").order_by("date"))
-    summary = summarise(kpi, values)
     chart = kpi_chart(kpi, values)
+    summary = KpiSummary(
+        kpi, values, chart.spc, variation_icon(chart.spc), assurance_icon(chart.spc)
+    )
     rows = [
         {"value": v, "cells": row, "label": with_unit(v.value, kpi.unit)}
         for v, row in zip(values, chart.rows, strict=True)
