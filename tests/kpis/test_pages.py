@@ -254,3 +254,25 @@ def test_the_kpi_lists_query_count_does_not_grow_with_kpis(
 
 
 QUERIES = 5
+
+
+def test_the_kpi_pages_query_count_does_not_grow_with_values(
+    client, kpi, owner, django_assert_num_queries
+):
+    """The owner's page of a KPI reads the same queries for 2 values or 40: the user, the
+    KPI with its plan and owner, the roles, the values with who entered them, the replaced
+    values with who replaced them. Not one query per value."""
+    client.force_login(owner)
+    url = reverse("kpi", args=[kpi.pk])
+    for month in range(1, 3):
+        KpiValueFactory(kpi=kpi, date=dt.date(2023, month, 1), value=month, entered_by=owner)
+    client.get(url)
+    with django_assert_num_queries(DETAIL_QUERIES):
+        client.get(url)
+    for n in range(38):
+        KpiValueFactory(kpi=kpi, date=dt.date(2024, 1, 1) + dt.timedelta(days=7 * n), value=n)
+    with django_assert_num_queries(DETAIL_QUERIES):
+        client.get(url)
+
+
+DETAIL_QUERIES = 5
