@@ -29,13 +29,14 @@ def test_a_kpi_named_with_dollars_renders_them_as_text_not_maths(monthly_values)
 
 
 def test_the_svg_has_a_title_and_no_inline_styles(monthly_values):
-    svg = kpi_chart_svg(_kpi(name="<b>Streamed</b> & seen"), monthly_values)
+    svg = kpi_chart_svg(_kpi(name="<b>Streamed</b> & seen", unit="<script>"), monthly_values)
 
     assert svg.startswith('<svg role="img"')
     assert "<title>&lt;b&gt;Streamed&lt;/b&gt; &amp; seen: XmR chart</title>" in svg
     assert "<style" not in svg
     assert " style=" not in svg
     assert "<script" not in svg
+    assert "&lt;script&gt;" in svg  # the unit on the axis, as text
 
 
 def test_the_chart_is_the_same_bytes_each_time(monthly_values):
