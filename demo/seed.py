@@ -16,6 +16,8 @@ from actions import findings, services
 from actions.importer import plan_import
 from actions.models import Action, ExecRole, Inspection, KeyQuestion, Plan, Rating, Role
 
+from .kpis import demo_kpis_seed
+
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 PLAN_FILE = FIXTURES / "ccc-improvement-plan-2019.csv"
 ROLE_KEY_FILE = FIXTURES / "ccc-role-key.csv"
@@ -120,6 +122,7 @@ def demo_seed(*, history: bool = False, now: dt.datetime | None = None) -> Plan:
             history_write(plan=plan, users=users, plan_file=PLAN_FILE, now=now, assign=assign)
             plan.refresh_from_db()
             _key_questions_record(plan)
+            demo_kpis_seed(plan=plan, users=users, now=now)
             return plan
         services.plan_save(plan=plan)
         report = plan_import(
@@ -136,6 +139,7 @@ def demo_seed(*, history: bool = False, now: dt.datetime | None = None) -> Plan:
             )
         assign(now)
         _key_questions_record(plan)
+        demo_kpis_seed(plan=plan, users=users, now=now)
     return plan
 
 

@@ -51,4 +51,5 @@ urlpatterns = [
     path("", include("actions.urls")),
     path("", include("reporting.urls")),
     path("", include("evidence.urls")),
+    path("", include("kpis.urls")),
 ]
