@@ -19,6 +19,7 @@ urlpatterns = [
         name="plan_import_confirm",
     ),
     path("", include("actions.pmo_urls")),
+    path("", include("actions.people_urls")),
     path("", include("actions.findings_urls")),
     path("", include("actions.carryover_urls")),
     path("", include("actions.export_urls")),
