@@ -206,9 +206,7 @@ def test_the_only_active_pmo_is_not_counted_twice_with_a_deactivated_one(pmo, le
 # Deactivating ----------------------------------------------------------------------------
 
 
-def test_deactivating_someone_ends_their_sessions_and_keeps_them_on_record(
-    pmo_client, pmo, lead
-):
+def test_deactivating_someone_ends_their_sessions_and_keeps_them_on_record(pmo_client, pmo, lead):
     their_browser = Client()
     their_browser.force_login(lead)
     assert their_browser.get(reverse("my_actions")).status_code == 200
