@@ -200,7 +200,10 @@ def person_deactivate(*, person, by) -> None:
     """Switch off the account of someone who left: they cannot sign in, and every session
     they have ends at its next request. Their roles stay on the record, unused."""
     with transaction.atomic():
-        person = get_user_model().objects.select_for_update().get(pk=person.pk)
+        # No key update: a change recorded "by" this person in another transaction checks
+        # its foreign key (at commit) with a key-share lock this must not block, or the two
+        # deadlock over the PMO group row.
+        person = get_user_model().objects.select_for_update(no_key=True).get(pk=person.pk)
         if not person.is_active:
             raise ValidationError(f"{display_name(person)} is already deactivated.")
         if by is not None and person.pk == by.pk:
@@ -221,7 +224,7 @@ def person_deactivate(*, person, by) -> None:
 def person_reactivate(*, person, by) -> None:
     """Switch an account back on (someone who returned); they get the sign-in email again."""
     with transaction.atomic():
-        person = get_user_model().objects.select_for_update().get(pk=person.pk)
+        person = get_user_model().objects.select_for_update(no_key=True).get(pk=person.pk)
         if person.is_active:
             raise ValidationError(f"{display_name(person)} is already active.")
         if (
