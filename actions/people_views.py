@@ -170,6 +170,8 @@ def person_roles(request: HttpRequest, pk: int) -> HttpResponse:
                 f"Roles saved: {people.display_name(person)} "
                 f"{' and '.join(said) if said else 'is unchanged'}.",
             )
+            if person.pk == request.user.pk and Role.PMO.label in taken:
+                return redirect("home")  # the people pages are no longer theirs to see
             return redirect("person_detail", person.pk)
     return _form_page(request, "actions/people/person_roles.html", {"form": form, "person": person})
 

@@ -192,7 +192,9 @@ def test_a_pmo_can_give_up_the_role_while_another_active_pmo_keeps_it(pmo_client
     response = pmo_client.post(reverse("person_roles", args=[pmo.pk]), {"roles": []})
 
     assert response.status_code == 302
+    assert response.url == reverse("home")  # the person's page is the PMO's only
     assert not pmo.groups.exists()
+    assert PeopleChange.objects.get(person=pmo).kind == PeopleChange.Kind.ROLE_TAKEN
 
 
 def test_the_only_active_pmo_is_not_counted_twice_with_a_deactivated_one(pmo, lead):
