@@ -390,3 +390,18 @@ def test_people_list_reads_a_fixed_number_of_queries(pmo_client, django_assert_n
         response = pmo_client.get(reverse("people_list"))
 
     assert response.content.count(b"Action lead, Executive lead") == 200
+
+
+def test_the_admin_shows_roles_and_status_but_leaves_changing_them_to_the_people_pages(
+    client, lead
+):
+    """Changes made in the admin would not be recorded; there they are read-only."""
+    admin_user = UserFactory(username="root", is_staff=True, is_superuser=True)
+    client.force_login(admin_user)
+    url = reverse("admin:auth_user_change", args=[lead.pk])
+
+    page = client.get(url)
+    assert page.status_code == 200
+    assert b'name="is_active"' not in page.content
+    assert b'name="groups"' not in page.content
+    assert client.post(reverse("admin:auth_user_delete", args=[lead.pk])).status_code == 403
