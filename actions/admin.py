@@ -28,6 +28,8 @@ from .models import (
 class ExecRoleAdmin(admin.ModelAdmin):
     list_display = ["code", "title", "holder"]
     search_fields = ["code", "title"]
+    # Who holds a role changes on the Executive roles page, where the change is recorded.
+    readonly_fields = ["holder"]
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -130,6 +130,7 @@ def navigation(user) -> Navigation:
     if is_pmo:
         items["inspections"] = NavItem("inspections", "Inspections", reverse("inspection_list"))
         items["automation"] = NavItem("automation", "Automation", reverse("automation"))
+        items["people"] = NavItem("people", "People", reverse("people_list"))
         items["api_tokens"] = NavItem("api_tokens", "API tokens", reverse("api_tokens"))
 
     # Each role lands where its work is; the first that applies wins.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +17,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from improvement import people
 from improvement import text as typed
+from improvement.models import PeopleChange
 
 from . import history, schedule
 from .models import (
@@ -728,3 +730,95 @@ def plan_save(*, plan: Plan) -> Plan:
         plan.full_clean()
         plan.save()
     return plan
+
+
+# Executive roles and who holds them ----------------------------------------------------
+
+
+def exec_role_holder_set(*, exec_role: ExecRole, holder, by) -> bool:
+    """Make ``holder`` (None: nobody) hold the executive role; recorded on the record of
+    the person who stops holding it and of the one who starts. False if nothing changed."""
+    if holder is not None and not holder.is_active:
+        raise ValidationError(
+            {"holder": f"{people.display_name(holder)} is deactivated: choose someone active."}
+        )
+    with transaction.atomic():
+        exec_role = (
+            ExecRole.objects.select_for_update(of=("self",))
+            .select_related("holder")
+            .get(pk=exec_role.pk)
+        )
+        before = exec_role.holder
+        if getattr(before, "pk", None) == getattr(holder, "pk", None):
+            return False
+        exec_role.holder = holder
+        exec_role.save(update_fields=["holder"])
+        change = {
+            "kind": PeopleChange.Kind.EXEC_ROLE,
+            "what": exec_role.code,
+            "before": people.display_name(before) or "Vacant",
+            "after": people.display_name(holder) or "Vacant",
+        }
+        for person in (before, holder):
+            if person is not None:
+                people.change_record(person=person, by=by, **change)
+    return True
+
+
+def exec_role_create(*, code: str, title: str, holder, by) -> ExecRole:
+    """A new executive role (``DWOD``, Director of Workforce and OD) and who holds it."""
+    code, title = code.strip(), title.strip()
+    if not code:
+        raise ValidationError({"code": "Enter the role's short name, as the plan writes it."})
+    if ExecRole.objects.filter(code__iexact=code).exists():
+        raise ValidationError({"code": f"There is already an executive role {code}."})
+    with transaction.atomic():
+        exec_role = ExecRole.objects.create(code=code, title=title)
+        if holder is not None:
+            exec_role_holder_set(exec_role=exec_role, holder=holder, by=by)
+    return exec_role
+
+
+def exec_role_edit(*, exec_role: ExecRole, title: str, holder, by) -> ExecRole:
+    """Change the role's title and who holds it (its code is what imported plans match)."""
+    with transaction.atomic():
+        exec_role_holder_set(exec_role=exec_role, holder=holder, by=by)  # validates first
+        ExecRole.objects.filter(pk=exec_role.pk).update(title=title.strip())
+    exec_role.refresh_from_db()
+    return exec_role
+
+
+VACANT = "vacant"
+
+
+def person_deactivate_and_hand_over(
+    *, person, by, new_holders: Mapping[int, Any]
+) -> list[ExecRole]:
+    """Deactivate someone who left, handing each executive role they hold to a new holder
+    or leaving it vacant (``new_holders``: exec role id to a user, or ``VACANT``).
+    Returns the roles left vacant, for the warning."""
+    held = list(ExecRole.objects.filter(holder=person))
+    missing = [r.code for r in held if r.pk not in new_holders]
+    if missing:
+        raise ValidationError(
+            f"{people.display_name(person)} holds {', '.join(missing)}: choose a new holder "
+            "or leave it vacant."
+        )
+    for role in held:
+        chosen = new_holders[role.pk]
+        if chosen != VACANT and (chosen.pk == person.pk or not chosen.is_active):
+            raise ValidationError(
+                {f"holder_{role.pk}": f"Choose an active person other than "
+                 f"{people.display_name(person)} to hold {role.code}."}
+            )
+    vacant = []
+    with transaction.atomic():
+        for role in held:
+            chosen = new_holders[role.pk]
+            exec_role_holder_set(
+                exec_role=role, holder=None if chosen == VACANT else chosen, by=by
+            )
+            if chosen == VACANT:
+                vacant.append(role)
+        people.person_deactivate(person=person, by=by)
+    return vacant

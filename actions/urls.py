@@ -22,6 +22,7 @@ urlpatterns = [
     path("imports/<uuid:token>/", import_views.import_job, name="import_job"),
     path("imports/<uuid:token>/status/", import_views.import_job_status, name="import_job_status"),
     path("", include("actions.pmo_urls")),
+    path("", include("actions.people_urls")),
     path("", include("actions.findings_urls")),
     path("", include("actions.carryover_urls")),
     path("", include("actions.export_urls")),

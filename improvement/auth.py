@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.backends import ModelBackend
-from django.contrib.auth.views import LoginView
+from django.contrib.auth.views import LoginView, PasswordResetConfirmView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse_lazy
 
 from .forms_auth import SignInForm
 
@@ -82,3 +84,17 @@ def lockout_response(
         },
         status=429,
     )
+
+
+class SetPasswordView(PasswordResetConfirmView):
+    """The link in the sign-in email (improvement/people.py): the person chooses their own
+    password, once; then they sign in (and set up two-factor if their role needs it)."""
+
+    template_name = "registration/set_password.html"
+    success_url = reverse_lazy("login")
+    post_reset_login = False
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, "Your password is set. Sign in with it now.")
+        return response

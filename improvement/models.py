@@ -94,3 +94,45 @@ class TwoFactorEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for {self.user} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class PeopleChange(models.Model):
+    """One change to someone's account or roles: who made it, when, before and after.
+
+    People are never deleted (their names stay on the plan's history), so neither is this.
+    """
+
+    class Kind(models.TextChoices):
+        ADDED = "added", "Added"
+        DETAILS = "details", "Details changed"
+        DEACTIVATED = "deactivated", "Deactivated"
+        REACTIVATED = "reactivated", "Reactivated"
+        ROLE_GIVEN = "role_given", "Role given"
+        ROLE_TAKEN = "role_taken", "Role taken away"
+        EXEC_ROLE = "exec_role", "Executive role holder changed"
+        SIGN_IN_EMAIL = "sign_in_email", "Sign-in email sent"
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="people_changes"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # What changed ("Email", "PMO", "DWOD"), and its value before and after, as text: the
+    # record reads the same after names and roles change again.
+    what = models.CharField(max_length=200, blank=True)
+    before = models.TextField(blank=True)
+    after = models.TextField(blank=True)
+    at = models.DateTimeField()
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["person", "-at"], name="peoplechange_person_at")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.person} at {self.at:%Y-%m-%d %H:%M}"

@@ -19,6 +19,11 @@ def nhsuk_asset(request: HttpRequest, path: str) -> HttpResponse:
 urlpatterns = [
     path("accounts/login/", auth.SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/set-password/<uidb64>/<token>/",
+        auth.SetPasswordView.as_view(),
+        name="set_password",
+    ),
     # The trust's identity provider (OpenID Connect); 404 unless OIDC_RP_CLIENT_ID is set.
     path("oidc/authenticate/", oidc.AuthenticateView.as_view(), name="oidc_authentication_init"),
     path("oidc/callback/", oidc.CallbackView.as_view(), name="oidc_authentication_callback"),
