@@ -343,7 +343,7 @@ def hostile(request, plan, actions, lead):
         period=period,
         author=action.action_lead,
         status=Status.AMBER,
-        narrative="On plan",
+        narrative="Staffing gap; recovery in hand.",
     )
     WeeklyUpdate.objects.filter(pk=update.pk).update(narrative=value)
     return value
