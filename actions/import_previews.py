@@ -26,6 +26,15 @@ WAITING = (
     ImportJob.State.FAILED,
 )
 PENDING_DIR = "pending-imports"
+# The KPI values import keeps its file here too, with no job (kpis.views): swept by age.
+PLAN_IMPORTS = PENDING_DIR
+
+
+def pending_dir(kind: str = PENDING_DIR) -> Path:
+    """The folder where uploads wait for their preview to be confirmed (made on first use)."""
+    path = Path(settings.MEDIA_ROOT) / kind
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def max_age() -> dt.timedelta:
@@ -38,6 +47,16 @@ def expired_message() -> str:
         f"This preview has expired (previews are kept for {hours} hours); nothing was saved. "
         "Upload the file again to see a fresh preview."
     )
+
+
+def is_expired(path: Path, *, now: dt.datetime | None = None) -> bool:
+    """True when a waiting file is gone or older than the setting allows."""
+    now = now or timezone.now()
+    try:
+        written = path.stat().st_mtime
+    except FileNotFoundError:
+        return True
+    return now.timestamp() - written > max_age().total_seconds()
 
 
 def _expire(job: ImportJob) -> None:
@@ -68,7 +87,6 @@ def import_previews_expire(*, now: dt.datetime | None = None) -> int:
     if folder.is_dir():
         kept = {Path(name).name for name in ImportJob.objects.values_list("file", flat=True)}
         for path in folder.iterdir():
-            stale = now.timestamp() - path.stat().st_mtime > max_age().total_seconds()
-            if path.is_file() and path.name not in kept and stale:
+            if path.is_file() and path.name not in kept and is_expired(path, now=now):
                 path.unlink(missing_ok=True)
     return deleted

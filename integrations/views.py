@@ -102,6 +102,8 @@ def teams_settings(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "integrations/teams.html", context, status=status)
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
 def api_tokens(request: HttpRequest) -> HttpResponse:
     """PMO only: the API's tokens, who made and revoked them; make a new one."""
     access.require_pmo(request)

@@ -53,7 +53,11 @@ def world(plan, pmo, lead, other_lead):
             action=t1, period=week, author=lead, status=Status.RED, narrative="Staff off sick"
         )
         action_services.update_submit(
-            action=t2, period=week, author=other_lead, status=Status.AMBER, narrative="On plan"
+            action=t2,
+            period=week,
+            author=other_lead,
+            status=Status.AMBER,
+            narrative="Short of trainers",
         )
     this_week = action_services.period_current(plan=plan)
     action_services.update_submit(
@@ -279,7 +283,7 @@ def test_updates_filter_by_period_and_say_who_wrote_them(world, api):
     items = api.get(url, {"period_id": world["week"].pk}).json()["items"]
     assert [(u["action_ref"], u["status"], u["narrative"]) for u in items] == [
         ("T1", "R", "Staff off sick"),
-        ("T2", "A", "On plan"),
+        ("T2", "A", "Short of trainers"),
     ]
     assert items[0]["author"] == "Amira Khan"
     assert items[0]["revision"] == 1 and items[0]["late"] is False
