@@ -359,6 +359,22 @@ class BoardReport(models.Model):
         NOTE = "note", "Note"
         ASSURANCE = "assurance", "Take assurance"
 
+    class EqualityImpact(models.TextChoices):
+        """Seed 004's cover: the equality impact assessment's stage."""
+
+        STAGE_1 = "stage_1", "Stage 1 only (no negative impact identified)"
+        STAGE_2 = "stage_2", (
+            "Stage 2 recommended (negative impact identified and equality impact assessment "
+            "attached for Board approval)"
+        )
+
+    class FoiStatus(models.TextChoices):
+        """Seed 004's cover: the paper's status under the Freedom of Information Act (2000)."""
+
+        FULL = "full", "This paper is suitable for publication"
+        PART_EXEMPT = "part_exempt", "This paper includes information exempt under the FOI Act"
+        EXEMPT = "exempt", "This whole paper is exempt under the FOI Act"
+
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="board_reports")
     month = models.DateField(help_text="The first day of the month the report is for.")
     version = models.PositiveIntegerField(default=1)
@@ -375,13 +391,34 @@ class BoardReport(models.Model):
     written_on = models.DateField("date paper was written", null=True, blank=True)
     responsible_director = models.CharField(max_length=200, blank=True)
     author = models.CharField(max_length=200, blank=True)
+    previously_considered_by = models.TextField(
+        blank=True,
+        help_text="The committees or groups that saw this paper, or a summary of it, before.",
+    )
     asked_to = models.CharField(
         "the board is asked to", max_length=10, choices=AskedTo.choices, default=AskedTo.NOTE
     )
     key_questions = models.JSONField(
         "CQC key questions", default=list, blank=True, help_text="Which the paper links to."
     )
+    strategic_objectives = models.TextField(
+        "link to strategic objectives",
+        blank=True,
+        help_text="The trust's strategic objectives this paper supports, one a line.",
+    )
     baf_risks = models.TextField("board assurance framework risks", blank=True)
+    equality_impact = models.CharField(
+        "equality impact assessment", max_length=10, choices=EqualityImpact.choices, blank=True
+    )
+    foi_status = models.CharField(
+        "Freedom of Information Act (2000) status",
+        max_length=12,
+        choices=FoiStatus.choices,
+        default=FoiStatus.FULL,
+    )
+    financial_assessment = models.TextField(
+        blank=True, help_text="Is there a financial impact associated with the paper?"
+    )
     executive_summary = models.TextField(blank=True)
     risks = models.TextField("risks and mitigations", blank=True)
     next_steps = models.TextField(blank=True)

@@ -37,8 +37,9 @@ def cover_defaults(*, plan: Plan, month: dt.date, by: AbstractBaseUser | None = 
     last = BoardReport.objects.of_plan(plan).newest_first().first()
     if last is not None:
         cover = cover_of(last)
-        cover["meeting_date"] = None
-        cover["written_on"] = timezone.localdate()
+        if last.month != month:  # a new month's meeting; a new version keeps its dates
+            cover["meeting_date"] = None
+            cover["written_on"] = timezone.localdate()
         old_label = f"{last.month:%B %Y}"
         cover["paper_title"] = last.paper_title.replace(old_label, f"{month:%B %Y}")
         return cover
@@ -50,9 +51,14 @@ def cover_defaults(*, plan: Plan, month: dt.date, by: AbstractBaseUser | None = 
         "written_on": timezone.localdate(),
         "responsible_director": "",
         "author": author,
+        "previously_considered_by": "",
         "asked_to": BoardReport.AskedTo.NOTE,
         "key_questions": [q.value for q in KeyQuestion],
+        "strategic_objectives": "",
         "baf_risks": "",
+        "equality_impact": "",
+        "foi_status": BoardReport.FoiStatus.FULL,
+        "financial_assessment": "",
         "executive_summary": "",
         "risks": "",
         "next_steps": "",
