@@ -363,9 +363,12 @@ class BoardReport(models.Model):
         """Seed 004's cover: the equality impact assessment's stage."""
 
         STAGE_1 = "stage_1", "Stage 1 only (no negative impact identified)"
-        STAGE_2 = "stage_2", (
-            "Stage 2 recommended (negative impact identified and equality impact assessment "
-            "attached for Board approval)"
+        STAGE_2 = (
+            "stage_2",
+            (
+                "Stage 2 recommended (negative impact identified and equality impact assessment "
+                "attached for Board approval)"
+            ),
         )
 
     class FoiStatus(models.TextChoices):
@@ -470,6 +473,84 @@ class BoardReport(models.Model):
     @property
     def is_ready(self) -> bool:
         return self.status == self.State.READY
+
+
+class Committee(models.Model):
+    """A committee the finished board pack goes to (the Board, Quality Committee, IGC…),
+    with its distribution list: one address a line, "Name <email>" or the email alone."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="committees")
+    name = models.CharField(max_length=200)
+    recipients = models.TextField(
+        help_text='One a line: "Name <name@trust.nhs.uk>" or the address alone.'
+    )
+    added_at = models.DateTimeField()
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["plan", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "name"],
+                name="committee_name_unique_in_plan",
+                violation_error_message="The plan already has a committee of that name.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def addresses(self) -> list[tuple[str, str]]:
+        """(name, email) for each line of the list."""
+        from email.utils import parseaddr
+
+        found = []
+        for line in self.recipients.splitlines():
+            if line.strip():
+                name, email = parseaddr(line.strip())
+                found.append((name, email.lower()))
+        return found
+
+
+class BoardReportSending(models.Model):
+    """One version of a board report sent to one committee's list: who, when, to whom.
+
+    Once per committee and version; the PMO's "Send again" makes the next ``round``. Claimed
+    in the database before it is sent, like the exception report's emails.
+    """
+
+    report = models.ForeignKey(BoardReport, on_delete=models.CASCADE, related_name="sendings")
+    committee = models.ForeignKey(
+        Committee, null=True, on_delete=models.SET_NULL, related_name="sendings"
+    )
+    committee_name = models.CharField(max_length=200, help_text="As it was when sent.")
+    recipients = models.JSONField(default=list, help_text='[["name", "email"], …] when sent.')
+    round = models.PositiveIntegerField(default=1, help_text="2 and up: sent again on request.")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    as_link = models.BooleanField(default=False, help_text="Too large to attach: sent a link.")
+    status = models.CharField(max_length=10, choices=Delivery.choices, default=Delivery.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["report", "-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "committee_name", "round"],
+                name="board_report_sent_once_per_committee_round",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report} to {self.committee_name}"
 
 
 # Public publication (issue 6): the plan as the trust publishes it, names taken out. --------

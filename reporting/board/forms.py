@@ -72,3 +72,14 @@ class BoardReportForm(PMOFormMixin, forms.ModelForm):
     def cover(self) -> dict:
         data = self.cleaned_data
         return {name: data.get(name) for name in self.Meta.fields}
+
+
+class CommitteeForm(PMOFormMixin, forms.Form):
+    name = forms.CharField(
+        label="Committee", max_length=200, help_text="For example: Quality Committee."
+    )
+    recipients = forms.CharField(
+        label="Distribution list",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text='One a line: "Name <name@trust.nhs.uk>" or the address alone.',
+    )

@@ -4,35 +4,63 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reporting', '0004_reminder_opt_out'),
+        ("reporting", "0004_reminder_opt_out"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='boardreport',
-            name='equality_impact',
-            field=models.CharField(blank=True, choices=[('stage_1', 'Stage 1 only (no negative impact identified)'), ('stage_2', 'Stage 2 recommended (negative impact identified and equality impact assessment attached for Board approval)')], max_length=10, verbose_name='equality impact assessment'),
+            model_name="boardreport",
+            name="equality_impact",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("stage_1", "Stage 1 only (no negative impact identified)"),
+                    (
+                        "stage_2",
+                        "Stage 2 recommended (negative impact identified and equality impact assessment attached for Board approval)",
+                    ),
+                ],
+                max_length=10,
+                verbose_name="equality impact assessment",
+            ),
         ),
         migrations.AddField(
-            model_name='boardreport',
-            name='financial_assessment',
-            field=models.TextField(blank=True, help_text='Is there a financial impact associated with the paper?'),
+            model_name="boardreport",
+            name="financial_assessment",
+            field=models.TextField(
+                blank=True, help_text="Is there a financial impact associated with the paper?"
+            ),
         ),
         migrations.AddField(
-            model_name='boardreport',
-            name='foi_status',
-            field=models.CharField(choices=[('full', 'This paper is suitable for publication'), ('part_exempt', 'This paper includes information exempt under the FOI Act'), ('exempt', 'This whole paper is exempt under the FOI Act')], default='full', max_length=12, verbose_name='Freedom of Information Act (2000) status'),
+            model_name="boardreport",
+            name="foi_status",
+            field=models.CharField(
+                choices=[
+                    ("full", "This paper is suitable for publication"),
+                    ("part_exempt", "This paper includes information exempt under the FOI Act"),
+                    ("exempt", "This whole paper is exempt under the FOI Act"),
+                ],
+                default="full",
+                max_length=12,
+                verbose_name="Freedom of Information Act (2000) status",
+            ),
         ),
         migrations.AddField(
-            model_name='boardreport',
-            name='previously_considered_by',
-            field=models.TextField(blank=True, help_text='The committees or groups that saw this paper, or a summary of it, before.'),
+            model_name="boardreport",
+            name="previously_considered_by",
+            field=models.TextField(
+                blank=True,
+                help_text="The committees or groups that saw this paper, or a summary of it, before.",
+            ),
         ),
         migrations.AddField(
-            model_name='boardreport',
-            name='strategic_objectives',
-            field=models.TextField(blank=True, help_text="The trust's strategic objectives this paper supports, one a line.", verbose_name='link to strategic objectives'),
+            model_name="boardreport",
+            name="strategic_objectives",
+            field=models.TextField(
+                blank=True,
+                help_text="The trust's strategic objectives this paper supports, one a line.",
+                verbose_name="link to strategic objectives",
+            ),
         ),
     ]
