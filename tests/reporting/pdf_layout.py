@@ -79,6 +79,24 @@ def words_outside_printable_area(pages: list[Page]) -> list[str]:
     return outside
 
 
+def words_overlapping(pages: list[Page]) -> list[str]:
+    """Neighbouring words on one line printed over each other (a ref too wide for its cell)."""
+    overlapping = []
+    for page in pages:
+        lines: list[list[Word]] = []
+        for word in sorted(page.words, key=lambda w: w.y0):
+            if lines and word.y0 - lines[-1][0].y0 < 1:
+                lines[-1].append(word)
+            else:
+                lines.append([word])
+        for line in lines:
+            line.sort(key=lambda w: w.x0)
+            for a, b in zip(line, line[1:], strict=False):
+                if a.x1 > b.x0 + TOLERANCE:
+                    overlapping.append(f"page {page.number}: {a.text!r} runs into {b.text!r}")
+    return overlapping
+
+
 _TOKEN = re.compile(r"\w+")
 
 

@@ -20,7 +20,12 @@ from reporting.board.services import board_report_document
 from tests.factories import PlanFactory, UserFactory
 
 from .conftest import london, pdf_text, requires_pdftotext, travel
-from .pdf_layout import pdf_pages, words_broken_without_hyphen, words_outside_printable_area
+from .pdf_layout import (
+    pdf_pages,
+    words_broken_without_hyphen,
+    words_outside_printable_area,
+    words_overlapping,
+)
 
 OCTOBER = dt.date(2026, 10, 1)
 
@@ -40,6 +45,7 @@ def test_every_word_of_the_demo_report_is_inside_the_margins_and_unbroken(demo_d
     pages = pdf_pages(render_board_pdf(demo_document), tmp_path)
     assert len(pages) >= 8
     assert words_outside_printable_area(pages) == []
+    assert words_overlapping(pages) == []
     assert words_broken_without_hyphen(pages, html) == []
     # The appendix's last column, and Table 2's narrative, are printed whole.
     words = [w.text for page in pages for w in page.words]
@@ -91,3 +97,5 @@ def test_every_word_of_a_2000_action_report_is_inside_the_margins(db, tmp_path):
     pages = pdf_pages(render_board_pdf(document), tmp_path)
     assert len(pages) > 100
     assert words_outside_printable_area(pages) == []
+    # Refs like UEC1234 fit their column in Table 2 and the appendix.
+    assert words_overlapping(pages) == []
