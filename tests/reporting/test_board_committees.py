@@ -197,3 +197,9 @@ def test_only_the_pmo_sends_and_keeps_the_committees(client, report, quality, ro
     if role == Role.BOARD:  # the board reads the report, without the sending section
         page = client.get(report.get_absolute_url()).content.decode()
         assert "Send to a committee" not in page
+
+
+def test_the_board_reports_page_links_the_pmo_to_the_committees(client, plan, pmo, report):
+    client.force_login(pmo)
+    page = client.get(reverse("board_reports", args=[plan.pk])).content.decode()
+    assert reverse("board_committees", args=[plan.pk]) in page
