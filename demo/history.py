@@ -59,6 +59,14 @@ STORIES: dict[str, list[tuple[int, str]]] = {
 }
 # Closures: weeks ago the period ended in which the lead asked (Tuesday before the lock);
 # the assurance group meets on the Thursday after the lock and decides.
+DEMO_COMMITTEES = [
+    ("Trust Board", "Board secretary <board.secretary@ccc.example.nhs.uk>"),
+    ("Quality Committee", "Quality Committee <quality.committee@ccc.example.nhs.uk>"),
+    (
+        "Integrated Governance Committee",
+        "Governance team <governance@ccc.example.nhs.uk>\nhelen.carter@ccc.example.nhs.uk",
+    ),
+]
 SIGN_OFFS = {"D1": 7, "S2": 4, "G2": 3, "G3": 2}
 DECLINED = {"T4": 5}
 WAITING = {"R2": 1}  # asked for, not yet decided: the review queue has something in it
@@ -507,6 +515,7 @@ class HistoryWriter:
             self.at(deadline + dt.timedelta(minutes=2), self._locker(deadline))
             self._report(deadline)
         self._open_week(actions, blue_at)
+        self.at(self.timeline.imported_at + dt.timedelta(minutes=20), self._committees)
         self._board_reports()
         for event in sorted(self.events):
             if event.at < self.now:  # seeded minutes after a deadline: the beat locks it
@@ -587,6 +596,17 @@ class HistoryWriter:
         self.at(built, build)
         if issued < self.now:  # else the draft waits for the PMO, as it would
             self.at(issued, issue)
+
+    def _committees(self) -> None:
+        """The committees the monthly highlight report goes to (seed 000's SOP)."""
+        for name, recipients in DEMO_COMMITTEES:
+            board_services.committee_add(
+                plan=self.plan,
+                name=name,
+                recipients=recipients,
+                by=self.users["pmo"],
+                now=self.timeline.imported_at + dt.timedelta(minutes=20),
+            )
 
     def _board_reports(self) -> None:
         """Each month's highlight report, asked for on the 3rd of the next month (a Monday if

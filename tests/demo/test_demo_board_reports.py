@@ -52,6 +52,12 @@ def test_each_month_ended_has_a_board_report_with_its_cover_sheet_filled_in(plan
         assert report.equality_impact == BoardReport.EqualityImpact.STAGE_1
         assert report.foi_status == BoardReport.FoiStatus.FULL
         assert report.status == BoardReport.State.QUEUED  # for the PDF worker
+    # The committees the PMO sends the pack to.
+    assert sorted(plan.committees.values_list("name", flat=True)) == [
+        "Integrated Governance Committee",
+        "Quality Committee",
+        "Trust Board",
+    ]
 
 
 def test_the_demo_report_prints_its_cover_sheet(plan, tmp_path):
