@@ -35,6 +35,9 @@ from evidence import services as evidence_services
 from evidence.models import AssuranceMeeting, ClosureRequest, Evidence
 from reporting import selectors as report_selectors
 from reporting import services as report_services
+from reporting.board import content as board_content
+from reporting.board import services as board_services
+from reporting.models import BoardReport
 
 HISTORY_WEEKS = 18
 # The paper whose figures the plan file records (seed 000): mapped to today.
@@ -56,6 +59,14 @@ STORIES: dict[str, list[tuple[int, str]]] = {
 }
 # Closures: weeks ago the period ended in which the lead asked (Tuesday before the lock);
 # the assurance group meets on the Thursday after the lock and decides.
+DEMO_COMMITTEES = [
+    ("Trust Board", "Board secretary <board.secretary@ccc.example.nhs.uk>"),
+    ("Quality Committee", "Quality Committee <quality.committee@ccc.example.nhs.uk>"),
+    (
+        "Integrated Governance Committee",
+        "Governance team <governance@ccc.example.nhs.uk>\nhelen.carter@ccc.example.nhs.uk",
+    ),
+]
 SIGN_OFFS = {"D1": 7, "S2": 4, "G2": 3, "G3": 2}
 DECLINED = {"T4": 5}
 WAITING = {"R2": 1}  # asked for, not yet decided: the review queue has something in it
@@ -504,6 +515,8 @@ class HistoryWriter:
             self.at(deadline + dt.timedelta(minutes=2), self._locker(deadline))
             self._report(deadline)
         self._open_week(actions, blue_at)
+        self.at(self.timeline.imported_at + dt.timedelta(minutes=20), self._committees)
+        self._board_reports()
         for event in sorted(self.events):
             if event.at < self.now:  # seeded minutes after a deadline: the beat locks it
                 event.run()
@@ -583,6 +596,89 @@ class HistoryWriter:
         self.at(built, build)
         if issued < self.now:  # else the draft waits for the PMO, as it would
             self.at(issued, issue)
+
+    def _committees(self) -> None:
+        """The committees the monthly highlight report goes to (seed 000's SOP)."""
+        for name, recipients in DEMO_COMMITTEES:
+            board_services.committee_add(
+                plan=self.plan,
+                name=name,
+                recipients=recipients,
+                by=self.users["pmo"],
+                now=self.timeline.imported_at + dt.timedelta(minutes=20),
+            )
+
+    def _board_reports(self) -> None:
+        """Each month's highlight report, asked for on the 3rd of the next month (a Monday if
+        that is a weekend), its cover sheet filled in as seed 000's; the PDF worker makes it."""
+        month = timezone.localtime(self.timeline.imported_at, self.plan.tz).date().replace(day=1)
+        while True:
+            following = board_content.add_months(month, 1)
+            asked_day = following + dt.timedelta(days=2)
+            while asked_day.weekday() >= 5:
+                asked_day += dt.timedelta(days=1)
+            asked = self.local(asked_day, 10)
+            if asked >= self.now:
+                return
+            self.at(asked, self._board_report(month, asked))
+            month = following
+
+    def _board_report(self, month: dt.date, asked: dt.datetime) -> Callable[[], Any]:
+        pmo = self.users["pmo"]
+        meeting_day = board_content.add_months(month, 1) + dt.timedelta(days=6)
+        while meeting_day.weekday() != 3:  # the Board meets on a Thursday
+            meeting_day += dt.timedelta(days=1)
+        governance_day = meeting_day - dt.timedelta(days=9)
+
+        def run() -> None:
+            cover = board_services.cover_defaults(plan=self.plan, month=month, by=pmo)
+            cover.update(
+                meeting="Trust Board",
+                meeting_date=meeting_day,
+                written_on=timezone.localtime(asked, self.plan.tz).date(),
+                responsible_director=(
+                    "Helen Carter, Director of Workforce and Organisational Development"
+                ),
+                author="Gill Murray, Head of the PMO",
+                previously_considered_by=(
+                    f"Integrated Governance Committee, {governance_day:%-d %B %Y}: a form of "
+                    "assurance was presented. This structured report is the process of "
+                    "reporting going forward."
+                ),
+                asked_to=BoardReport.AskedTo.NOTE,
+                strategic_objectives=(
+                    "Deliver outstanding care locally\nRetain and develop outstanding staff\n"
+                    "Maintain excellent quality, operational and financial performance"
+                ),
+                baf_risks=(
+                    "1. If we do not optimise quality outcomes we will not be able to provide "
+                    "outstanding care.\n4. If we do not have the right innovative workforce "
+                    "solutions we will not have the right skills, in the right place, at the "
+                    "right time.\n10. If we do not continually support, lead and prioritise "
+                    "improved quality, operational and financial performance, we will not "
+                    "provide safe, efficient and effective cancer services."
+                ),
+                equality_impact=BoardReport.EqualityImpact.STAGE_1,
+                foi_status=BoardReport.FoiStatus.FULL,
+                financial_assessment="No financial impact: the plan is delivered within "
+                "existing budgets.",
+                executive_summary=(
+                    "The Board is asked to note the progress made against the regulatory "
+                    "actions and recommendations made by the CQC following the publication "
+                    "of their report. Weekly exception reporting continues through the Trust "
+                    "Executive Group, with monthly reporting through the Board "
+                    "sub-committees."
+                ),
+                risks="Actions off track are escalated at the weekly action meetings chaired "
+                "by the exec lead; a recovery date is agreed for each.",
+                next_steps="Present the evidence of the actions due next month to the "
+                f"{ASSURANCE_GROUP}.",
+            )
+            board_services.board_report_request(
+                plan=self.plan, month=month, by=pmo, cover=cover, now=asked
+            )
+
+        return run
 
     def _late_window(self, deadline: dt.datetime) -> None:
         granted = deadline + dt.timedelta(hours=3)

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404
 from actions.access import can_read_plan, is_pmo, require_pmo
 from actions.models import Plan
 
-from .models import BoardReport, DistributionEntry, ExceptionReport
+from .models import BoardReport, Committee, DistributionEntry, ExceptionReport
 
 READERS = "Exception reports are for the PMO, exec leads, assurance reviewers and the board."
 
@@ -66,3 +66,15 @@ def get_board_report_for_reading(request: HttpRequest, pk: int) -> BoardReport:
     return get_object_or_404(
         BoardReport.objects.select_related("plan", "requested_by").defer("document"), pk=pk
     )
+
+
+def get_board_report_for_pmo(request: HttpRequest, pk: int) -> BoardReport:
+    require_pmo(request)
+    return get_object_or_404(
+        BoardReport.objects.select_related("plan", "requested_by").defer("document"), pk=pk
+    )
+
+
+def get_committee_for_pmo(request: HttpRequest, pk: int) -> Committee:
+    require_pmo(request)
+    return get_object_or_404(Committee.objects.select_related("plan"), pk=pk)

@@ -359,6 +359,25 @@ class BoardReport(models.Model):
         NOTE = "note", "Note"
         ASSURANCE = "assurance", "Take assurance"
 
+    class EqualityImpact(models.TextChoices):
+        """Seed 004's cover: the equality impact assessment's stage."""
+
+        STAGE_1 = "stage_1", "Stage 1 only (no negative impact identified)"
+        STAGE_2 = (
+            "stage_2",
+            (
+                "Stage 2 recommended (negative impact identified and equality impact assessment "
+                "attached for Board approval)"
+            ),
+        )
+
+    class FoiStatus(models.TextChoices):
+        """Seed 004's cover: the paper's status under the Freedom of Information Act (2000)."""
+
+        FULL = "full", "This paper is suitable for publication"
+        PART_EXEMPT = "part_exempt", "This paper includes information exempt under the FOI Act"
+        EXEMPT = "exempt", "This whole paper is exempt under the FOI Act"
+
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="board_reports")
     month = models.DateField(help_text="The first day of the month the report is for.")
     version = models.PositiveIntegerField(default=1)
@@ -375,13 +394,34 @@ class BoardReport(models.Model):
     written_on = models.DateField("date paper was written", null=True, blank=True)
     responsible_director = models.CharField(max_length=200, blank=True)
     author = models.CharField(max_length=200, blank=True)
+    previously_considered_by = models.TextField(
+        blank=True,
+        help_text="The committees or groups that saw this paper, or a summary of it, before.",
+    )
     asked_to = models.CharField(
         "the board is asked to", max_length=10, choices=AskedTo.choices, default=AskedTo.NOTE
     )
     key_questions = models.JSONField(
         "CQC key questions", default=list, blank=True, help_text="Which the paper links to."
     )
+    strategic_objectives = models.TextField(
+        "link to strategic objectives",
+        blank=True,
+        help_text="The trust's strategic objectives this paper supports, one a line.",
+    )
     baf_risks = models.TextField("board assurance framework risks", blank=True)
+    equality_impact = models.CharField(
+        "equality impact assessment", max_length=10, choices=EqualityImpact.choices, blank=True
+    )
+    foi_status = models.CharField(
+        "Freedom of Information Act (2000) status",
+        max_length=12,
+        choices=FoiStatus.choices,
+        default=FoiStatus.FULL,
+    )
+    financial_assessment = models.TextField(
+        blank=True, help_text="Is there a financial impact associated with the paper?"
+    )
     executive_summary = models.TextField(blank=True)
     risks = models.TextField("risks and mitigations", blank=True)
     next_steps = models.TextField(blank=True)
@@ -433,6 +473,84 @@ class BoardReport(models.Model):
     @property
     def is_ready(self) -> bool:
         return self.status == self.State.READY
+
+
+class Committee(models.Model):
+    """A committee the finished board pack goes to (the Board, Quality Committee, IGC…),
+    with its distribution list: one address a line, "Name <email>" or the email alone."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="committees")
+    name = models.CharField(max_length=200)
+    recipients = models.TextField(
+        help_text='One a line: "Name <name@trust.nhs.uk>" or the address alone.'
+    )
+    added_at = models.DateTimeField()
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["plan", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "name"],
+                name="committee_name_unique_in_plan",
+                violation_error_message="The plan already has a committee of that name.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def addresses(self) -> list[tuple[str, str]]:
+        """(name, email) for each line of the list."""
+        from email.utils import parseaddr
+
+        found = []
+        for line in self.recipients.splitlines():
+            if line.strip():
+                name, email = parseaddr(line.strip())
+                found.append((name, email.lower()))
+        return found
+
+
+class BoardReportSending(models.Model):
+    """One version of a board report sent to one committee's list: who, when, to whom.
+
+    Once per committee and version; the PMO's "Send again" makes the next ``round``. Claimed
+    in the database before it is sent, like the exception report's emails.
+    """
+
+    report = models.ForeignKey(BoardReport, on_delete=models.CASCADE, related_name="sendings")
+    committee = models.ForeignKey(
+        Committee, null=True, on_delete=models.SET_NULL, related_name="sendings"
+    )
+    committee_name = models.CharField(max_length=200, help_text="As it was when sent.")
+    recipients = models.JSONField(default=list, help_text='[["name", "email"], …] when sent.')
+    round = models.PositiveIntegerField(default=1, help_text="2 and up: sent again on request.")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    as_link = models.BooleanField(default=False, help_text="Too large to attach: sent a link.")
+    status = models.CharField(max_length=10, choices=Delivery.choices, default=Delivery.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["report", "-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "committee_name", "round"],
+                name="board_report_sent_once_per_committee_round",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report} to {self.committee_name}"
 
 
 # Public publication (issue 6): the plan as the trust publishes it, names taken out. --------

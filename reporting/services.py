@@ -776,6 +776,9 @@ def reports_sweep(*, now: dt.datetime | None = None) -> SweepResult:
             failed.append(plan)
             first_error = first_error or error
     result.emails_retried = report_emails_retry(now=now)
+    from .board.services import board_report_sendings_retry
+
+    result.emails_retried += board_report_sendings_retry(now=now)
     if failed:
         raise ReportSweepIncomplete(failed) from first_error
     return result

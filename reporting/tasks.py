@@ -28,6 +28,14 @@ def send_report_emails(report_id: int) -> int:
 
 
 @shared_task
+def send_board_report_to_committee(sending_id: int) -> bool:
+    """Email a finished board report to one committee's list; safe to run twice."""
+    from .board.services import board_report_sending_deliver
+
+    return board_report_sending_deliver(sending_id=sending_id)
+
+
+@shared_task
 def render_pdf_board_report(report_id: int) -> str:
     """Make one board highlight report's PDF (queue "pdf", by its name) and tell the PMO."""
     from .board.services import board_report_render

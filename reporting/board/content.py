@@ -30,6 +30,7 @@ from actions.models import (
 from actions.table1 import TABLE_STATUSES, status_by_kind
 
 from ..content import action_order, exec_codes
+from ..models import BoardReport
 from .asat import ActionAsAt, plan_as_at
 from .charts import percent
 
@@ -48,13 +49,20 @@ COVER_FIELDS = (
     "written_on",
     "responsible_director",
     "author",
+    "previously_considered_by",
     "asked_to",
     "key_questions",
+    "strategic_objectives",
     "baf_risks",
+    "equality_impact",
+    "foi_status",
+    "financial_assessment",
     "executive_summary",
     "risks",
     "next_steps",
 )
+EQUALITY_IMPACT_LABELS = dict(BoardReport.EqualityImpact.choices)
+FOI_STATUS_LABELS = dict(BoardReport.FoiStatus.choices)
 ASKED_TO = [
     (
         "approve",
@@ -164,6 +172,8 @@ def _cover(cover: dict[str, Any]) -> dict[str, Any]:
         {"value": v, "label": label, "meaning": meaning, "chosen": v == chosen}
         for v, label, meaning in ASKED_TO
     ]
+    out["equality_impact_label"] = EQUALITY_IMPACT_LABELS.get(out.get("equality_impact") or "", "")
+    out["foi_status_label"] = FOI_STATUS_LABELS.get(out.get("foi_status") or "", "")
     out["key_question_options"] = [
         {"value": v, "label": label, "chosen": v in (out["key_questions"] or [])}
         for v, label in KeyQuestion.choices

@@ -33,10 +33,16 @@ class BoardReportForm(PMOFormMixin, forms.ModelForm):
         model = BoardReport
         fields = list(COVER_FIELDS)
         widgets = {
-            "meeting_date": forms.DateInput(attrs={"type": "date"}),
-            "written_on": forms.DateInput(attrs={"type": "date"}),
+            # A browser's date box reads and sends YYYY-MM-DD only, whatever the locale.
+            "meeting_date": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+            "written_on": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
             "asked_to": forms.RadioSelect,
+            "previously_considered_by": forms.Textarea(attrs={"rows": 2}),
+            "strategic_objectives": forms.Textarea(attrs={"rows": 3}),
             "baf_risks": forms.Textarea(attrs={"rows": 3}),
+            "equality_impact": forms.RadioSelect,
+            "foi_status": forms.RadioSelect,
+            "financial_assessment": forms.Textarea(attrs={"rows": 2}),
             "executive_summary": forms.Textarea(attrs={"rows": 6}),
             "risks": forms.Textarea(attrs={"rows": 5}),
             "next_steps": forms.Textarea(attrs={"rows": 4}),
@@ -50,6 +56,15 @@ class BoardReportForm(PMOFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["month"].choices = month_choices(today)
         self.order_fields(["month"])
+        self.fields["equality_impact"].choices = [
+            ("", "Not stated"),
+            *BoardReport.EqualityImpact.choices,
+        ]
+        # Not sent (an older form, a script): the paper is for publication, as by default.
+        self.fields["foi_status"].required = False
+
+    def clean_foi_status(self) -> str:
+        return self.cleaned_data.get("foi_status") or BoardReport.FoiStatus.FULL
 
     def clean_month(self) -> dt.date:
         return dt.datetime.strptime(self.cleaned_data["month"], "%Y-%m").date()
@@ -57,3 +72,14 @@ class BoardReportForm(PMOFormMixin, forms.ModelForm):
     def cover(self) -> dict:
         data = self.cleaned_data
         return {name: data.get(name) for name in self.Meta.fields}
+
+
+class CommitteeForm(PMOFormMixin, forms.Form):
+    name = forms.CharField(
+        label="Committee", max_length=200, help_text="For example: Quality Committee."
+    )
+    recipients = forms.CharField(
+        label="Distribution list",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text='One a line: "Name <name@trust.nhs.uk>" or the address alone.',
+    )

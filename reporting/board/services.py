@@ -15,12 +15,12 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from actions.models import KeyQuestion, Plan
 
-from ..models import BoardReport
+from ..models import BoardReport, BoardReportSending, Committee, Delivery
 from .content import COVER_FIELDS, board_content, month_start
 
 logger = logging.getLogger(__name__)
@@ -37,8 +37,9 @@ def cover_defaults(*, plan: Plan, month: dt.date, by: AbstractBaseUser | None = 
     last = BoardReport.objects.of_plan(plan).newest_first().first()
     if last is not None:
         cover = cover_of(last)
-        cover["meeting_date"] = None
-        cover["written_on"] = timezone.localdate()
+        if last.month != month:  # a new month's meeting; a new version keeps its dates
+            cover["meeting_date"] = None
+            cover["written_on"] = timezone.localdate()
         old_label = f"{last.month:%B %Y}"
         cover["paper_title"] = last.paper_title.replace(old_label, f"{month:%B %Y}")
         return cover
@@ -50,9 +51,14 @@ def cover_defaults(*, plan: Plan, month: dt.date, by: AbstractBaseUser | None = 
         "written_on": timezone.localdate(),
         "responsible_director": "",
         "author": author,
+        "previously_considered_by": "",
         "asked_to": BoardReport.AskedTo.NOTE,
         "key_questions": [q.value for q in KeyQuestion],
+        "strategic_objectives": "",
         "baf_risks": "",
+        "equality_impact": "",
+        "foi_status": BoardReport.FoiStatus.FULL,
+        "financial_assessment": "",
         "executive_summary": "",
         "risks": "",
         "next_steps": "",
@@ -188,3 +194,171 @@ def board_report_render(*, report_id: int, now: dt.datetime | None = None) -> Bo
                 "Could not email %s that board report %s is ready", requester, report_id
             )
     return report
+
+
+# Sending the finished pack to the committees ---------------------------------------------
+
+MAX_RECIPIENTS = 200
+# A larger PDF goes as a link to the report's download (sign-in needed), not an attachment.
+ATTACH_MAX_BYTES = 10 * 1024 * 1024
+
+
+def _addresses(text: str) -> tuple[list[tuple[str, str]], list[str]]:
+    """(name, email) for each line, and the lines that are not an address."""
+    from email.utils import parseaddr
+
+    from django.core.validators import validate_email
+
+    found, bad = [], []
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        name, email = parseaddr(line)
+        try:
+            validate_email(email)
+        except ValidationError:
+            bad.append(line)
+        else:
+            found.append((name.strip(), email.lower()))
+    return found, bad
+
+
+def committee_add(
+    *,
+    plan: Plan,
+    name: str,
+    recipients: str,
+    by: AbstractBaseUser | None,
+    now: dt.datetime | None = None,
+) -> Committee:
+    """A committee of ``plan`` and its distribution list (one address a line)."""
+    name = " ".join((name or "").split())
+    found, bad = _addresses(recipients)
+    errors: dict[str, str] = {}
+    if not name:
+        errors["name"] = "Enter the committee's name, for example Quality Committee."
+    elif Committee.objects.filter(plan=plan, name__iexact=name).exists():
+        errors["name"] = f"The plan already has a committee called {name}."
+    if bad:
+        errors["recipients"] = (
+            "These lines are not email addresses: " + "; ".join(bad[:5]) + ". Put one "
+            'address a line, as "Name <name@trust.nhs.uk>" or the address alone.'
+        )
+    elif not found:
+        errors["recipients"] = "Enter at least one email address, one a line."
+    elif len(found) > MAX_RECIPIENTS:
+        errors["recipients"] = f"Keep the list to {MAX_RECIPIENTS} addresses."
+    if errors:
+        raise ValidationError(errors)
+    lines = [f"{n} <{e}>" if n else e for n, e in dict((e, (n, e)) for n, e in found).values()]
+    with transaction.atomic():
+        committee = Committee(
+            plan=plan,
+            name=name,
+            recipients="\n".join(lines),
+            added_at=now or timezone.now(),
+            added_by=by,
+        )
+        committee.full_clean()
+        committee.save()
+    return committee
+
+
+def committee_remove(*, committee: Committee) -> None:
+    """Take a committee off the plan; what was sent to it stays recorded under its name."""
+    with transaction.atomic():
+        Committee.objects.filter(pk=committee.pk).delete()
+
+
+def board_report_send(
+    *,
+    report: BoardReport,
+    committee: Committee,
+    by: AbstractBaseUser | None,
+    again: bool = False,
+    now: dt.datetime | None = None,
+) -> BoardReportSending:
+    """Queue this version of the report to ``committee``'s list; emailed after the commit.
+
+    Once per committee and version: a second send is refused unless ``again`` (the PMO's
+    "Send again"), which records a new round.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = BoardReport.objects.select_for_update().get(pk=report.pk)
+        if locked.status != BoardReport.State.READY:
+            raise ValidationError("The report is not made yet: send it once it is ready.")
+        if committee.plan_id != locked.plan_id:
+            raise ValidationError("That committee belongs to another plan.")
+        addresses = committee.addresses
+        if not addresses:
+            raise ValidationError(f"{committee.name} has no one on its list: add addresses first.")
+        earlier = (
+            BoardReportSending.objects.filter(report=locked, committee_name=committee.name)
+            .order_by("-round")
+            .first()
+        )
+        if earlier is not None and not again:
+            when = timezone.localtime(earlier.requested_at, locked.plan.tz)
+            who = earlier.requested_by
+            raise ValidationError(
+                f"Version {locked.version} was sent to {committee.name} on "
+                f"{when:%-d %b %Y} at {when:%H:%M}"
+                + (f" by {who.get_full_name() or who.get_username()}" if who else "")
+                + ". Press Send again to send it once more."
+            )
+        sending = BoardReportSending.objects.create(
+            report=locked,
+            committee=committee,
+            committee_name=committee.name,
+            recipients=[list(a) for a in addresses],
+            round=(earlier.round + 1) if earlier else 1,
+            requested_by=by,
+            requested_at=now,
+        )
+        from .. import tasks
+
+        transaction.on_commit(lambda: tasks.send_board_report_to_committee.delay(sending.pk))
+    return sending
+
+
+def board_report_sending_deliver(*, sending_id: int, now: dt.datetime | None = None) -> bool:
+    """Email one sending (claimed first, so it goes once); a failure is recorded and retried."""
+    from ..services import _claim, _mark_failed, _mark_sent
+    from .emails import board_report_committee_message
+
+    now = now or timezone.now()
+    if not _claim(BoardReportSending, sending_id, now):
+        return False  # sent, being sent, or out of attempts
+    sending = BoardReportSending.objects.select_related("report__plan", "requested_by").get(
+        pk=sending_id
+    )
+    try:
+        pdf = sending.report.pdf.open("rb").read()
+        as_link = len(pdf) > ATTACH_MAX_BYTES
+        board_report_committee_message(sending=sending, pdf=None if as_link else pdf).send()
+    except Exception as error:  # recorded; the sweep tries again
+        logger.exception("Could not send board report sending %s", sending_id)
+        _mark_failed(BoardReportSending, sending_id, error)
+        return False
+    BoardReportSending.objects.filter(pk=sending_id).update(as_link=as_link)
+    _mark_sent(BoardReportSending, sending_id)
+    return True
+
+
+def board_report_sendings_retry(*, now: dt.datetime | None = None) -> int:
+    """Sendings that failed, or that the queued task did not reach; tried again (the sweep)."""
+    from ..services import EMAIL_RETRY_AFTER, MAX_ATTEMPTS, RECENT
+
+    now = now or timezone.now()
+    waiting = (
+        BoardReportSending.objects.filter(requested_at__gt=now - RECENT, attempts__lt=MAX_ATTEMPTS)
+        .filter(
+            Q(status=Delivery.FAILED)
+            | Q(status=Delivery.PENDING, requested_at__lte=now - EMAIL_RETRY_AFTER)
+        )
+        .order_by("id")
+        .values_list("pk", flat=True)
+    )
+    return sum(board_report_sending_deliver(sending_id=pk, now=now) for pk in list(waiting))

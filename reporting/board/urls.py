@@ -10,4 +10,7 @@ urlpatterns = [
     path("board-reports/<int:pk>/", views.board_report, name="board_report"),
     path("board-reports/<int:pk>/status/", views.board_report_status, name="board_report_status"),
     path("board-reports/<int:pk>/pdf/", views.board_report_pdf, name="board_report_pdf"),
+    path("board-reports/<int:pk>/send/", views.board_report_send, name="board_report_send"),
+    path("plans/<int:pk>/committees/", views.committees, name="board_committees"),
+    path("committees/<int:pk>/remove/", views.committee_remove, name="board_committee_remove"),
 ]

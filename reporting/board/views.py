@@ -5,20 +5,22 @@ Every view starts with one access helper; each write is one service call.
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from actions import access as plan_access
+from actions.models import Plan
 
 from .. import access
-from ..models import BoardReport
+from ..models import BoardReport, BoardReportSending, Committee
 from . import services
 from .content import add_months
-from .forms import BoardReportForm
+from .forms import BoardReportForm, CommitteeForm
 from .presenter import present_board
 
 INVALID = 422
@@ -78,11 +80,87 @@ def board_report(request: HttpRequest, pk: int) -> HttpResponse:
         .for_listing()
         .order_by("version")
     )
+    is_pmo = plan_access.is_pmo(request.user)
     return render(
         request,
         "reporting/board/report_detail.html",
-        {"report": report, "plan": report.plan, "versions": versions},
+        {
+            "report": report,
+            "plan": report.plan,
+            "versions": versions,
+            "can_manage": is_pmo,
+            **(_sending_context(report) if is_pmo else {}),
+        },
     )
+
+
+def _sending_context(report: BoardReport) -> dict:
+    """The committees to send this version to, and every sending of it so far."""
+    sendings = list(BoardReportSending.objects.filter(report=report).select_related("requested_by"))
+    sent_to = {s.committee_name for s in sendings}
+    committees = [
+        {"committee": c, "sent": c.name in sent_to}
+        for c in Committee.objects.filter(plan_id=report.plan_id)
+    ]
+    return {"committees": committees, "sendings": sendings}
+
+
+@login_required
+@require_http_methods(["POST"])
+def board_report_send(request: HttpRequest, pk: int) -> HttpResponse:
+    """The PMO's "Send to <committee>" (or "Send again") on a ready report."""
+    report = access.get_board_report_for_pmo(request, pk)
+    committee = get_object_or_404(
+        Committee, pk=request.POST.get("committee") or 0, plan_id=report.plan_id
+    )
+    try:
+        services.board_report_send(
+            report=report,
+            committee=committee,
+            by=request.user,
+            again=request.POST.get("again") == "1",
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Version {report.version} is being emailed to {committee.name}.")
+    return redirect(report)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def committees(request: HttpRequest, pk: int) -> HttpResponse:
+    """The plan's committees and their distribution lists (PMO)."""
+    plan_access.require_pmo(request)
+    plan = get_object_or_404(Plan, pk=pk)
+    form = CommitteeForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.committee_add(plan=plan, by=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                for name, errors in error.message_dict.items():
+                    form.add_error(name if name in form.fields else None, errors)
+            else:
+                messages.success(request, f"{form.cleaned_data['name']} added.")
+                return redirect("board_committees", pk=plan.pk)
+        status = INVALID
+    return render(
+        request,
+        "reporting/board/committees.html",
+        {"plan": plan, "form": form, "committees": Committee.objects.filter(plan=plan)},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["POST"])
+def committee_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    committee = access.get_committee_for_pmo(request, pk)
+    services.committee_remove(committee=committee)
+    messages.success(request, f"{committee.name} removed; what was sent to it stays recorded.")
+    return redirect("board_committees", pk=committee.plan_id)
 
 
 @login_required
