@@ -18,6 +18,7 @@ from actions.models import HistoryEntry, PlanEvent, Role, Status
 from evidence.models import ClosureRequest, SignOff
 from integrations.audit_export import AuditRange, audit_rows
 from tests.factories import ActionFactory, UserFactory
+from tests.reporting.conftest import week
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -206,9 +207,25 @@ def test_the_export_takes_three_queries_however_many_rows(plan, lead, django_ass
         )
         for i in range(500)
     )
+    period = week(plan, dt.date(2026, 7, 8))
     for _ in range(20):
-        PlanEvent.objects.create(plan=plan, actor=lead, at=when, kind=PlanEvent.Kind.IMPORTED)
+        PlanEvent.objects.create(
+            plan=plan, period=period, actor=lead, at=when, kind=PlanEvent.Kind.LOCKED_EARLY
+        )
+    for action in actions:
+        closure = ClosureRequest.objects.create(
+            action=action,
+            summary="Done",
+            requested_by=lead,
+            requested_at=when,
+            previous_status=Status.GREEN,
+            state=ClosureRequest.State.APPROVED,
+        )
+        SignOff.objects.create(
+            closure=closure, decision=SignOff.Decision.APPROVED, decided_by=lead, decided_at=when
+        )
     with django_assert_num_queries(3):
         rows = audit_rows(audit(plan))
     assert len(rows["History"]) == 500
-    assert len(rows["Plan events"]) == 20
+    assert rows["Plan events"][0][7] == "Week ending Wed 8 Jul 2026"
+    assert len(rows["Sign-offs"]) == 5
