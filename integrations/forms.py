@@ -3,6 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
+from actions.pmo_forms import uk_date_field
+
 from .models import TeamsWebhook
 from .teams import check_webhook_url
 
@@ -51,3 +53,24 @@ class ApiTokenForm(forms.Form):
             "max_length": "Keep the name to 200 characters or fewer.",
         },
     )
+
+
+class AuditExportForm(forms.Form):
+    """The range of the audit export: whole days in the plan's time zone, at most 3 years."""
+
+    MAX_DAYS = 3 * 366
+
+    start = uk_date_field("From date", required=True)
+    end = uk_date_field("To date", required=True)
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end:
+            if start > end:
+                self.add_error("end", "The to date must be the same as or after the from date.")
+            elif (end - start).days > self.MAX_DAYS:
+                self.add_error(
+                    "end", "The range can be at most 3 years. Download longer periods in parts."
+                )
+        return cleaned

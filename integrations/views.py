@@ -3,6 +3,8 @@ API tokens page (make a token, shown once; revoke one)."""
 
 from __future__ import annotations
 
+import logging
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -12,12 +14,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from actions import access
+from actions import access, exports
 
-from . import services, tasks
+from . import audit_export, services, tasks
 from .calendar_feed import calendar_entries, calendar_ics
-from .forms import ApiTokenForm, TeamsWebhookForm
+from .forms import ApiTokenForm, AuditExportForm, TeamsWebhookForm
 from .models import ApiToken, CalendarFeed, TeamsWebhook
+
+logger = logging.getLogger(__name__)
 
 
 @login_required
@@ -138,3 +142,40 @@ def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
             messages.info(request, f"The token “{token.name}” had already been revoked.")
         return redirect("api_tokens")
     return render(request, "integrations/api_token_revoke.html", {"token": token})
+
+
+AUDIT_FORMATS = {
+    "csv": (audit_export.audit_csv, exports.CSV_TYPE),
+    "xlsx": (audit_export.audit_xlsx, exports.XLSX_TYPE),
+}
+
+
+@login_required
+@require_GET
+def audit_export_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """The PMO: the plan's history, plan events and sign-offs for a range, to download."""
+    plan = access.get_plan_for_pmo(request, pk)
+    fmt = request.GET.get("format")
+    form = AuditExportForm(request.GET if fmt else None)
+    if fmt in AUDIT_FORMATS and form.is_valid():
+        audit = audit_export.AuditRange(
+            plan=plan, start=form.cleaned_data["start"], end=form.cleaned_data["end"]
+        )
+        build, content_type = AUDIT_FORMATS[fmt]
+        response = HttpResponse(build(audit), content_type=content_type)
+        filename = audit_export.audit_filename(audit, fmt)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response["Cache-Control"] = "private, no-store"
+        logger.info(
+            "Audit export",
+            extra={
+                "event": "audit_export",
+                "plan_id": plan.pk,
+                "user_id": request.user.pk,
+                "from": audit.start.isoformat(),
+                "to": audit.end.isoformat(),
+                "format": fmt,
+            },
+        )
+        return response
+    return render(request, "integrations/audit_export.html", {"plan": plan, "form": form})
