@@ -187,3 +187,28 @@ def test_a_short_plan_has_contents_but_no_action_sections(client, plan, pmo, lea
     assert links == ["about", "summary", "highlights", "table-1", "actions", "glossary", "key"]
     assert set(links) <= ids
     assert '<h3 id="action-m1">M1: Must do</h3>' in html
+
+
+def test_a_long_plans_pdf_has_bookmarks_for_each_section_and_group(plan, pmo, lead):
+    import weasyprint
+
+    from reporting.publication.pdf import render_html
+
+    add_actions(plan, lead, LONG_PLAN + 5)
+    save_settings(plan, pmo)
+    document = services.publication_preview(plan=plan).document
+    html = render_html(document, meta={"published_at": PUBLISHED_AT, "address": SITE})
+
+    tree = weasyprint.HTML(string=html).render().make_bookmark_tree()
+
+    # Each bookmark is (label, target, children, state).
+    assert [b[0] for b in tree] == [
+        "About this plan",
+        "Summary",
+        "The actions",
+        "Glossary and jargon buster",
+        "What the statuses mean",
+    ]
+    actions = next(b for b in tree if b[0] == "The actions")
+    assert [g[0] for g in actions[2]] == ["Must do", "Should do"]
+    assert actions[2][0][2][0][0] == "M1: Must do"
