@@ -17,6 +17,7 @@ from typing import Any
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
+from django.utils.text import slugify
 
 from actions import history
 from actions.models import (
@@ -283,3 +284,35 @@ def strings_of(value: Any) -> list[str]:
     if isinstance(value, list | tuple):
         return [s for v in value for s in strings_of(v)]
     return []
+
+
+LONG_PLAN = 30  # more actions than this are grouped into sections, each in the contents
+
+
+def action_sections(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """The document's actions in sections: one per finding kind (or theme, where kinds are
+    not published) for a plan of more than ``LONG_PLAN`` actions, else one untitled section.
+
+    Read from the stored document, so snapshots published before sections existed get them.
+    Each section has an ``id`` for the contents list; order within it is the document's.
+    """
+    actions = document.get("actions", [])
+    fields = set(document.get("fields", []))
+    key = "kind" if "kind" in fields else "theme" if "theme" in fields else ""
+    if len(actions) <= LONG_PLAN or not key:
+        return [{"id": "", "title": "", "actions": actions}]
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for action in actions:
+        groups.setdefault(action.get(key) or "", []).append(action)
+    used: set[str] = set()
+    sections = []
+    for title, members in groups.items():
+        base = "actions-" + (slugify(title) or "other")
+        anchor, n = base, 1
+        while anchor in used:
+            n += 1
+            anchor = f"{base}-{n}"
+        used.add(anchor)
+        shown = title or ("No finding kind" if key == "kind" else "No theme")
+        sections.append({"id": anchor, "title": shown, "actions": members})
+    return sections

@@ -18,6 +18,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.db.models.fields.json import KT
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -185,8 +187,34 @@ def publication_preview(*, plan: Plan) -> Preview:
     return Preview(document=document, digest=digest_of(document), token=uuid.uuid4(), kept=kept)
 
 
-def public_address(slug: str, number: int) -> str:
-    return settings.SITE_URL + reverse("publication_public", args=[slug, number])
+def public_address(slug: str, number: int, *, request: HttpRequest | None = None) -> str:
+    """The publication's full public address: the site's own, as the request reached it,
+    or ``SITE_URL`` where there is no request (the worker making the PDF)."""
+    path = reverse("publication_public", args=[slug, number])
+    if request is not None:
+        return request.build_absolute_uri(path)
+    return settings.SITE_URL + path
+
+
+def next_public_address(*, plan: Plan, request: HttpRequest | None = None) -> str:
+    """Where the plan's next publication will be: what the preview tells the PMO."""
+    saved = PublicationSettings.objects.get(plan=plan)
+    number = (plan.publications.aggregate(n=Max("number"))["n"] or 0) + 1
+    return public_address(saved.slug, number, request=request)
+
+
+def latest_publications() -> list[Publication]:
+    """Each plan's newest publication that is not withdrawn, newest first (no PDF bytes)."""
+    current = (
+        Publication.objects.current()
+        .only("pk", "plan_id", "slug", "number", "published_at")
+        .annotate(plan_name=KT("content__plan__name"), trust=KT("content__plan__trust"))
+        .newest_first()
+    )
+    latest: dict[int, Publication] = {}
+    for publication in current:
+        latest.setdefault(publication.plan_id, publication)
+    return list(latest.values())
 
 
 def publication_create(

@@ -24,6 +24,7 @@ urlpatterns = [
     path(
         "publications/<int:pk>/withdraw/", views.publication_withdraw, name="publication_withdraw"
     ),
+    path("public/", views.publication_public_index, name="public_index"),
     path(
         "public/plans/<slug:slug>/",
         views.publication_public_list,

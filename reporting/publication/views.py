@@ -131,6 +131,7 @@ def _render_preview(request, plan, problems=(), status=200) -> HttpResponse:
             "plan": plan,
             "doc": preview.document,
             "meta": {"published_at": timezone.now()},
+            "next_address": services.next_public_address(plan=plan, request=request),
             "trust_name": preview.document["plan"]["trust"],
             "home_url": reverse("plan_publications", args=[plan.pk]),
             "publish_form": form,
@@ -175,7 +176,7 @@ def publication_publish(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except ValidationError as error:
         return _render_preview(request, plan, problems=_errors(error), status=INVALID)
-    address = services.public_address(publication.slug, publication.number)
+    address = services.public_address(publication.slug, publication.number, request=request)
     messages.success(request, f"Published for the public: {address}")
     return redirect("plan_publications", plan.pk)
 
@@ -260,7 +261,7 @@ def publication_public(request: HttpRequest, slug: str, number: int) -> HttpResp
             "meta": {
                 "published_at": publication.published_at,
                 "number": publication.number,
-                "address": services.public_address(slug, number),
+                "address": services.public_address(slug, number, request=request),
                 "pdf_url": reverse("publication_public_pdf", args=[slug, number])
                 if publication.pdf_ready
                 else "",
@@ -317,5 +318,16 @@ def publication_public_list(request: HttpRequest, slug: str) -> HttpResponse:
             "trust_name": newest["trust"],
             "home_url": reverse("publication_public_list", args=[slug]),
         },
+    )
+    return _public(response)
+
+
+@require_GET
+def publication_public_index(request: HttpRequest) -> HttpResponse:
+    """Every plan published for the public: its latest current publication."""
+    response = render(
+        request,
+        "reporting/publication/public_index.html",
+        {"publications": services.latest_publications(), "home_url": reverse("public_index")},
     )
     return _public(response)

@@ -235,7 +235,7 @@ def test_control_and_invisible_characters_come_out_of_the_public_page_and_pdf(
         period=period,
         author=lead,
         status=Status.AMBER,
-        narrative="On plan",
+        narrative="Trainer off sick; sessions moved to next week.",
         now=london(2026, 11, 16, 10),
     )
     # As an older release could have stored it: a name cut by invisible characters.
