@@ -31,5 +31,3 @@ def plan_page_fingerprint(*, plan: Plan, period: ReportingPeriod) -> str:
         row = cursor.fetchone()
     raw = "|".join(str(value) for value in (plan.pk, period.pk, *row))
     return hashlib.blake2b(raw.encode(), digest_size=12).hexdigest()
-
-

@@ -12,9 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Field
 from django.utils import timezone
 
 from . import schedule
@@ -110,7 +111,7 @@ def _display(value: Any) -> Any:
 def _record(
     *,
     action: Action,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     kind: str,
     changes: dict[str, list[Any]],
     at: dt.datetime,
@@ -160,7 +161,7 @@ def _period_lock(
     period: ReportingPeriod,
     locked_at: dt.datetime,
     kind: str,
-    by: AbstractBaseUser | None = None,
+    by: User | None = None,
     reason: str = "",
     now: dt.datetime,
 ) -> bool:
@@ -250,7 +251,7 @@ def periods_lock_due(*, now: dt.datetime | None = None) -> list[ReportingPeriod]
 
 
 def plan_lock_now(
-    *, plan: Plan, by: AbstractBaseUser | None, reason: str, now: dt.datetime | None = None
+    *, plan: Plan, by: User | None, reason: str, now: dt.datetime | None = None
 ) -> ReportingPeriod:
     """The PMO's "Lock plan now": locks the open period early, with a reason on record."""
     now = _now(now)
@@ -289,10 +290,10 @@ def plan_lock_now(
 def late_window_grant(
     *,
     period: ReportingPeriod,
-    lead: AbstractBaseUser,
+    lead: User,
     expires_at: dt.datetime,
     reason: str,
-    by: AbstractBaseUser | None,
+    by: User | None,
     now: dt.datetime | None = None,
 ) -> LateWindow:
     """Let one lead save updates for one closed period until ``expires_at``."""
@@ -329,9 +330,7 @@ def late_window_grant(
     return window
 
 
-def late_window_active(
-    *, period: ReportingPeriod, lead: AbstractBaseUser, now: dt.datetime
-) -> bool:
+def late_window_active(*, period: ReportingPeriod, lead: User, now: dt.datetime) -> bool:
     return LateWindow.objects.filter(period=period, lead=lead, expires_at__gt=now).exists()
 
 
@@ -368,7 +367,7 @@ def update_submit(
     *,
     action: Action,
     period: ReportingPeriod,
-    author: AbstractBaseUser,
+    author: User,
     status: str,
     narrative: str,
     base_revision: int | None = None,
@@ -486,7 +485,7 @@ def _check_dates(start: dt.date | None, end: dt.date | None) -> None:
 def action_create(
     *,
     plan: Plan,
-    by: AbstractBaseUser | None,
+    by: User | None,
     exec_roles: Iterable[ExecRole] = (),
     findings: Iterable[Finding] = (),
     closed_before_import: str = "",
@@ -533,7 +532,7 @@ def action_create(
 def action_edit(
     *,
     action: Action,
-    by: AbstractBaseUser | None,
+    by: User | None,
     base_version: int | None,
     exec_roles: Iterable[ExecRole] | None = None,
     findings: Iterable[Finding] | None = None,
@@ -577,6 +576,7 @@ def action_edit(
             before = getattr(current, name)
             if before != value:
                 model_field = Action._meta.get_field(name)
+                assert isinstance(model_field, Field)  # nosec B101: fields are columns
                 if model_field.choices:
                     shown = dict(model_field.flatchoices)
                     changes[str(model_field.verbose_name)] = [
@@ -615,8 +615,8 @@ def action_edit(
 def actions_assign_lead(
     *,
     actions: Iterable[Action],
-    lead: AbstractBaseUser | None,
-    by: AbstractBaseUser | None,
+    lead: User | None,
+    by: User | None,
     now: dt.datetime | None = None,
 ) -> int:
     """Assign (or reassign) the action lead of several actions at once."""

@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -30,7 +30,7 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def calendar_feed_create(*, user: AbstractBaseUser, now: dt.datetime | None = None) -> str:
+def calendar_feed_create(*, user: User, now: dt.datetime | None = None) -> str:
     """A new private address for ``user`` (the old one stops working). Returns its secret."""
     now = now or timezone.now()
     token = secrets.token_urlsafe(32)
@@ -43,7 +43,7 @@ def calendar_feed_create(*, user: AbstractBaseUser, now: dt.datetime | None = No
     return token
 
 
-def calendar_feed_revoke(*, user: AbstractBaseUser, now: dt.datetime | None = None) -> int:
+def calendar_feed_revoke(*, user: User, now: dt.datetime | None = None) -> int:
     """Stop ``user``'s calendar address. Returns how many were active (0 or 1)."""
     revoked = (
         CalendarFeed.objects.active().filter(user=user).update(revoked_at=now or timezone.now())
@@ -63,7 +63,7 @@ TEAMS_RETRY_AFTER = dt.timedelta(minutes=5)
 def teams_webhook_save(
     *,
     plan,
-    by: AbstractBaseUser,
+    by: User,
     url: str,
     post_issued_reports: bool = True,
     post_early_locks: bool = True,
@@ -99,14 +99,14 @@ def teams_webhook_save(
     return webhook
 
 
-def teams_webhook_remove(*, plan, by: AbstractBaseUser) -> None:
+def teams_webhook_remove(*, plan, by: User) -> None:
     """No more cards for this plan (its record of sent cards goes with it)."""
     TeamsWebhook.objects.filter(plan=plan).delete()
     logger.info("Teams channel removed for plan %s by user %s", plan.pk, by.pk)
 
 
 def teams_test_card(
-    *, webhook: TeamsWebhook, by: AbstractBaseUser, now: dt.datetime | None = None
+    *, webhook: TeamsWebhook, by: User, now: dt.datetime | None = None
 ) -> TeamsPost:
     """A test card, queued like any other."""
     now = now or timezone.now()
@@ -122,7 +122,7 @@ def teams_test_card(
 def _new_events(webhook: TeamsWebhook) -> list[tuple[str, str, dict]]:
     """(kind, source, card) for each event since the channel was set, not yet queued."""
     queued = set(webhook.posts.values_list("source", flat=True))
-    found = []
+    found: list[tuple[str, str, dict]] = []
     if webhook.post_issued_reports:
         reports = ExceptionReport.objects.filter(
             period__plan=webhook.plan, issued_at__gte=webhook.since
