@@ -69,6 +69,9 @@ run: setup
 	echo "(or put TWO_FACTOR_ENFORCED=0 in .env for this local demo)."; echo; \
 	$(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
+# The tests run on two processes (pytest-xdist: each its own test database and var folder;
+# --dist load keeps pytest-django's order, transactional tests last, on each), then the
+# browser tests in one. PYTEST_ARGS goes to both (a path, -k, -x); exit 5 is "none selected".
 test: setup
 	$(PY) manage.py makemigrations --check --dry-run >/dev/null || (echo "Models and migrations disagree: run manage.py makemigrations"; exit 1)
 	$(VENV)/bin/ruff check .
@@ -76,7 +79,8 @@ test: setup
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(MAKE) --no-print-directory security
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n 2 --dist load -m "not browser" $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -m browser $(PYTEST_ARGS) || [ $$? = 5 ]
 
 # bandit: no finding of medium or high severity in the project's code. pip-audit: no known
 # vulnerability in either lock file (AUDIT_STRICT=1 also fails on versions PyPI cannot
