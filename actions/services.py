@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -65,6 +65,8 @@ def on_plan_refusal(*, action: Action, status: str, today: dt.date) -> str:
         if value in (Status.RED, Status.AMBER):
             return OFF_TRACK_ON_PLAN_MESSAGE.format(status=Status(value).label)
     return ""
+
+
 LOCK_REASON_MESSAGE = "Give a reason for locking the plan early. Action leads see it on My actions."
 
 
@@ -148,7 +150,7 @@ def _now(now: dt.datetime | None) -> dt.datetime:
 def _record(
     *,
     action: Action,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     kind: str,
     changes: dict[str, list[Any]],
     at: dt.datetime,
@@ -199,7 +201,7 @@ def _period_lock(
     period: ReportingPeriod,
     locked_at: dt.datetime,
     kind: str,
-    by: AbstractBaseUser | None = None,
+    by: User | None = None,
     reason: str = "",
     now: dt.datetime,
 ) -> bool:
@@ -289,7 +291,7 @@ def periods_lock_due(*, now: dt.datetime | None = None) -> list[ReportingPeriod]
 
 
 def plan_lock_now(
-    *, plan: Plan, by: AbstractBaseUser | None, reason: str, now: dt.datetime | None = None
+    *, plan: Plan, by: User | None, reason: str, now: dt.datetime | None = None
 ) -> ReportingPeriod:
     """The PMO's "Lock plan now": locks the open period early, with a reason on record.
 
@@ -333,10 +335,10 @@ def plan_lock_now(
 def late_window_grant(
     *,
     period: ReportingPeriod,
-    lead: AbstractBaseUser,
+    lead: User,
     expires_at: dt.datetime,
     reason: str,
-    by: AbstractBaseUser | None,
+    by: User | None,
     now: dt.datetime | None = None,
 ) -> LateWindow:
     """Let one lead save updates for one closed period until ``expires_at``."""
@@ -373,9 +375,7 @@ def late_window_grant(
     return window
 
 
-def late_window_active(
-    *, period: ReportingPeriod, lead: AbstractBaseUser, now: dt.datetime
-) -> bool:
+def late_window_active(*, period: ReportingPeriod, lead: User, now: dt.datetime) -> bool:
     return LateWindow.objects.filter(period=period, lead=lead, expires_at__gt=now).exists()
 
 
@@ -412,7 +412,7 @@ def update_submit(
     *,
     action: Action,
     period: ReportingPeriod,
-    author: AbstractBaseUser,
+    author: User,
     status: str,
     narrative: str,
     base_revision: int | None = None,
@@ -539,7 +539,7 @@ def _check_dates(start: dt.date | None, end: dt.date | None) -> None:
 def action_create(
     *,
     plan: Plan,
-    by: AbstractBaseUser | None,
+    by: User | None,
     exec_roles: Iterable[ExecRole] = (),
     findings: Iterable[Finding] = (),
     closed_before_import: str = "",
@@ -586,7 +586,7 @@ def action_create(
 def action_edit(
     *,
     action: Action,
-    by: AbstractBaseUser | None,
+    by: User | None,
     base_version: int | None,
     exec_roles: Iterable[ExecRole] | None = None,
     findings: Iterable[Finding] | None = None,
@@ -659,8 +659,8 @@ def action_edit(
 def actions_assign_lead(
     *,
     actions: Iterable[Action],
-    lead: AbstractBaseUser | None,
-    by: AbstractBaseUser | None,
+    lead: User | None,
+    by: User | None,
     now: dt.datetime | None = None,
 ) -> int:
     """Assign (or reassign) the action lead of several actions at once."""
@@ -808,16 +808,16 @@ def person_deactivate_and_hand_over(
         chosen = new_holders[role.pk]
         if chosen != VACANT and (chosen.pk == person.pk or not chosen.is_active):
             raise ValidationError(
-                {f"holder_{role.pk}": f"Choose an active person other than "
-                 f"{people.display_name(person)} to hold {role.code}."}
+                {
+                    f"holder_{role.pk}": f"Choose an active person other than "
+                    f"{people.display_name(person)} to hold {role.code}."
+                }
             )
     vacant = []
     with transaction.atomic():
         for role in held:
             chosen = new_holders[role.pk]
-            exec_role_holder_set(
-                exec_role=role, holder=None if chosen == VACANT else chosen, by=by
-            )
+            exec_role_holder_set(exec_role=role, holder=None if chosen == VACANT else chosen, by=by)
             if chosen == VACANT:
                 vacant.append(role)
         people.person_deactivate(person=person, by=by)

@@ -32,9 +32,9 @@ def main() -> int:
     )
     args = parser.parse_args()
     pip_audit = Path(sys.executable).with_name("pip-audit")
-    deps: list[dict] = []
-    # One run per lock: pip-audit checks hashes for a whole run once any line has one, and
-    # only the model's lock carries hashes.
+    seen: dict[tuple[str, str | None], dict] = {}
+    # One run per lock (the model's is installed with --no-deps). requirements-dev.lock repeats
+    # the runtime pins of requirements.lock: each locked version is counted once.
     for lock in LOCKS:
         command = [str(pip_audit), "--no-deps", "--disable-pip", "--progress-spinner", "off"]
         command += ["-r", str(ROOT / lock), "--format", "json"]
@@ -50,7 +50,9 @@ def main() -> int:
                 file=sys.stderr,
             )
             return 1
-        deps += report.get("dependencies", [])
+        for dep in report.get("dependencies", []):
+            seen.setdefault((dep.get("name", "").lower(), dep.get("version")), dep)
+    deps = list(seen.values())
 
     vulnerable = [d for d in deps if d.get("vulns")]
     skipped = [d for d in deps if d.get("skip_reason")]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import URLValidator
@@ -47,7 +47,7 @@ def _now(now: dt.datetime | None) -> dt.datetime:
 def _history(
     *,
     action: Action,
-    by: AbstractBaseUser | None,
+    by: User | None,
     kind: str,
     at: dt.datetime,
     note: str = "",
@@ -89,7 +89,7 @@ def _lock_closure(pk: int) -> ClosureRequest:
 def evidence_add(
     *,
     action: Action,
-    by: AbstractBaseUser,
+    by: User,
     kind: str,
     description: str,
     file: UploadedFile | None = None,
@@ -160,9 +160,7 @@ def evidence_add(
     return evidence
 
 
-def evidence_withdraw(
-    *, evidence: Evidence, by: AbstractBaseUser, now: dt.datetime | None = None
-) -> Evidence:
+def evidence_withdraw(*, evidence: Evidence, by: User, now: dt.datetime | None = None) -> Evidence:
     """Withdraw evidence its adder no longer wants; kept once it supports a sign-off.
 
     The record stays (the history names it); a file's content is removed from disk.
@@ -211,10 +209,10 @@ def evidence_withdraw(
 def closure_request(
     *,
     action: Action,
-    by: AbstractBaseUser,
+    by: User,
     summary: str,
     evidence: Iterable[Evidence],
-    inspector: AbstractBaseUser | None = None,
+    inspector: User | None = None,
     now: dt.datetime | None = None,
 ) -> ClosureRequest:
     """The action lead asks for closure, with a summary and the evidence that proves it.
@@ -281,7 +279,7 @@ def closure_request(
 
 
 def closure_withdraw(
-    *, closure: ClosureRequest, by: AbstractBaseUser, now: dt.datetime | None = None
+    *, closure: ClosureRequest, by: User, now: dt.datetime | None = None
 ) -> ClosureRequest:
     """The lead who asked takes the request back before anyone decides it."""
     now = _now(now)
@@ -301,8 +299,8 @@ def closure_withdraw(
 def _inspector_name(
     *,
     closure: ClosureRequest,
-    inspector: AbstractBaseUser,
-    by: AbstractBaseUser,
+    inspector: User,
+    by: User,
     now: dt.datetime,
 ) -> PeerInspection:
     named = PeerInspection.objects.filter(closure=closure).select_related("inspector").first()
@@ -325,8 +323,8 @@ def _inspector_name(
 def peer_inspector_name(
     *,
     closure: ClosureRequest,
-    inspector: AbstractBaseUser,
-    by: AbstractBaseUser,
+    inspector: User,
+    by: User,
     now: dt.datetime | None = None,
 ) -> PeerInspection:
     """Name (or change) who will test the change in practice, before they record it."""
@@ -349,7 +347,7 @@ def peer_inspector_name(
 def peer_inspection_record(
     *,
     closure: ClosureRequest,
-    by: AbstractBaseUser,
+    by: User,
     passed: bool,
     note: str,
     now: dt.datetime | None = None,
@@ -387,7 +385,7 @@ def peer_inspection_record(
 def _decidable(
     *,
     closure: ClosureRequest,
-    by: AbstractBaseUser,
+    by: User,
     meeting: AssuranceMeeting | None,
     now: dt.datetime,
 ) -> tuple[ClosureRequest, ClosureSettings, AssuranceMeeting | None]:
@@ -419,7 +417,7 @@ def _decidable(
 def closure_approve(
     *,
     closure: ClosureRequest,
-    by: AbstractBaseUser,
+    by: User,
     meeting: AssuranceMeeting | None = None,
     now: dt.datetime | None = None,
 ) -> SignOff:
@@ -459,7 +457,7 @@ def closure_approve(
 def closure_decline(
     *,
     closure: ClosureRequest,
-    by: AbstractBaseUser,
+    by: User,
     reason: str,
     meeting: AssuranceMeeting | None = None,
     now: dt.datetime | None = None,
@@ -494,7 +492,7 @@ def closure_decline(
 
 
 def action_reopen(
-    *, action: Action, by: AbstractBaseUser, reason: str, now: dt.datetime | None = None
+    *, action: Action, by: User, reason: str, now: dt.datetime | None = None
 ) -> Reopening:
     """The PMO or the exec lead re-opens a Blue action; it returns to its pre-closure status."""
     now = _now(now)
@@ -545,7 +543,7 @@ def meeting_record(
     name: str,
     held_on: dt.date,
     closures: Iterable[ClosureRequest],
-    by: AbstractBaseUser,
+    by: User,
     now: dt.datetime | None = None,
 ) -> AssuranceMeeting:
     """The PMO records a meeting of the group and the closures presented to it."""
@@ -567,7 +565,7 @@ def meeting_present(
     *,
     meeting: AssuranceMeeting,
     closures: Iterable[ClosureRequest],
-    by: AbstractBaseUser,
+    by: User,
     now: dt.datetime | None = None,
 ) -> AssuranceMeeting:
     """Add closures to those presented at ``meeting``."""
@@ -583,7 +581,7 @@ def _present(
     *,
     meeting: AssuranceMeeting,
     closures: Iterable[ClosureRequest],
-    by: AbstractBaseUser,
+    by: User,
     now: dt.datetime,
 ) -> None:
     chosen = {c.pk for c in closures}
@@ -612,7 +610,7 @@ def _present(
 def closure_settings_save(
     *,
     plan: Plan,
-    by: AbstractBaseUser,
+    by: User,
     reviewers_sign_off: bool,
     exec_lead_signs_off: bool,
     pmo_signs_off: bool,

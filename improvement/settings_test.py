@@ -13,6 +13,10 @@ os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("LOG_FORMAT", "text")
 os.environ.setdefault("IMPROVEMENT_VAR_DIR", tempfile.mkdtemp(prefix="improvement-test-"))
+# pytest -n (xdist): the workers inherit the controller's folder; each gets its own inside it.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _worker and os.path.basename(os.environ["IMPROVEMENT_VAR_DIR"]) != _worker:
+    os.environ["IMPROVEMENT_VAR_DIR"] = os.path.join(os.environ["IMPROVEMENT_VAR_DIR"], _worker)
 
 from .settings import *  # noqa: E402,F403
 from .settings import STATIC_ROOT, STORAGES  # noqa: E402

@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -31,7 +31,7 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def calendar_feed_create(*, user: AbstractBaseUser, now: dt.datetime | None = None) -> str:
+def calendar_feed_create(*, user: User, now: dt.datetime | None = None) -> str:
     """A new private address for ``user`` (the old one stops working). Returns its secret."""
     now = now or timezone.now()
     token = secrets.token_urlsafe(32)
@@ -44,7 +44,7 @@ def calendar_feed_create(*, user: AbstractBaseUser, now: dt.datetime | None = No
     return token
 
 
-def calendar_feed_revoke(*, user: AbstractBaseUser, now: dt.datetime | None = None) -> int:
+def calendar_feed_revoke(*, user: User, now: dt.datetime | None = None) -> int:
     """Stop ``user``'s calendar address. Returns how many were active (0 or 1)."""
     revoked = (
         CalendarFeed.objects.active().filter(user=user).update(revoked_at=now or timezone.now())
@@ -64,7 +64,7 @@ TEAMS_RETRY_AFTER = dt.timedelta(minutes=5)
 def teams_webhook_save(
     *,
     plan,
-    by: AbstractBaseUser,
+    by: User,
     url: str,
     post_issued_reports: bool = True,
     post_early_locks: bool = True,
@@ -100,14 +100,14 @@ def teams_webhook_save(
     return webhook
 
 
-def teams_webhook_remove(*, plan, by: AbstractBaseUser) -> None:
+def teams_webhook_remove(*, plan, by: User) -> None:
     """No more cards for this plan (its record of sent cards goes with it)."""
     TeamsWebhook.objects.filter(plan=plan).delete()
     logger.info("Teams channel removed for plan %s by user %s", plan.pk, by.pk)
 
 
 def teams_test_card(
-    *, webhook: TeamsWebhook, by: AbstractBaseUser, now: dt.datetime | None = None
+    *, webhook: TeamsWebhook, by: User, now: dt.datetime | None = None
 ) -> TeamsPost:
     """A test card, queued like any other."""
     now = now or timezone.now()
@@ -123,7 +123,7 @@ def teams_test_card(
 def _new_events(webhook: TeamsWebhook) -> list[tuple[str, str, dict]]:
     """(kind, source, card) for each event since the channel was set, not yet queued."""
     queued = set(webhook.posts.values_list("source", flat=True))
-    found = []
+    found: list[tuple[str, str, dict]] = []
     if webhook.post_issued_reports:
         reports = ExceptionReport.objects.filter(
             period__plan=webhook.plan, issued_at__gte=webhook.since
@@ -224,7 +224,7 @@ class ApiTokenError(ValueError):
 
 
 def api_token_create(
-    *, name: str, by: AbstractBaseUser, now: dt.datetime | None = None
+    *, name: str, by: User, now: dt.datetime | None = None
 ) -> tuple[ApiToken, str]:
     """A new API token for one integration. Returns it and its secret (shown once)."""
     name = " ".join(name.split())
@@ -239,7 +239,7 @@ def api_token_create(
 
 
 def api_token_revoke(
-    *, token: ApiToken, by: AbstractBaseUser, now: dt.datetime | None = None
+    *, token: ApiToken, by: User, now: dt.datetime | None = None
 ) -> bool:
     """Stop ``token`` for good. Returns False if it had already been revoked."""
     revoked = (

@@ -14,7 +14,6 @@ import logging
 import re
 from collections import defaultdict
 from collections.abc import Callable
-from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -22,6 +21,7 @@ from django.utils import timezone
 from actions.models import ExecRole, FindingKind, PeriodSnapshot, ReportingPeriod, Status
 from actions.table1 import status_by_kind
 
+from .documents import Closures, Compliance, ExceptionReportDocument, ExecRoleEntry, ReportAction
 from .models import ReportSettings
 
 logger = logging.getLogger(__name__)
@@ -103,11 +103,11 @@ def _evidence_reader(name: str) -> Callable | None:
     return getattr(module, name, None)
 
 
-def _closures(period: ReportingPeriod, previous: ReportingPeriod | None) -> dict[str, Any]:
+def _closures(period: ReportingPeriod, previous: ReportingPeriod | None) -> Closures:
     """Closures waiting for a decision at the lock, and those declined since the last lock."""
     awaiting_reader = _evidence_reader("closures_awaiting_decision")
     declined_reader = _evidence_reader("closures_declined_between")
-    result: dict[str, Any] = {
+    result: Closures = {
         "available": awaiting_reader is not None,
         "awaiting": [],
         "declined": [],
@@ -148,7 +148,7 @@ def _closures(period: ReportingPeriod, previous: ReportingPeriod | None) -> dict
     return result
 
 
-def _compliance(rows: list[dict], exec_roles: dict[str, dict]) -> dict[str, Any]:
+def _compliance(rows: list[dict], exec_roles: dict[str, ExecRoleEntry]) -> Compliance:
     """Updates received by the deadline out of those due: overall, per exec lead, per dept.
 
     Due: every action open at the lock that had an action lead. Received: the snapshot's
@@ -170,8 +170,9 @@ def _compliance(rows: list[dict], exec_roles: dict[str, dict]) -> dict[str, Any]
     def exec_label(code: str) -> str:
         if code == NO_EXEC:
             return "No exec lead recorded"
-        role = exec_roles.get(code) or {}
-        return " · ".join(filter(None, [code, role.get("title"), role.get("holder")]))
+        role = exec_roles.get(code)
+        parts = [code, role["title"], role["holder"]] if role else [code]
+        return " · ".join(filter(None, parts))
 
     return {
         "overall": {"due": len(due), "received": sum(r["updated"] for r in due)},
@@ -189,7 +190,7 @@ def _compliance(rows: list[dict], exec_roles: dict[str, dict]) -> dict[str, Any]
 
 def report_content(
     *, period: ReportingPeriod, report_settings: ReportSettings, now: dt.datetime | None = None
-) -> dict[str, Any]:
+) -> ExceptionReportDocument:
     """Everything the report for the locked ``period`` says, as JSON-safe data.
 
     A fixed number of queries whatever the size of the plan: the previous period, both
@@ -216,7 +217,7 @@ def report_content(
     lead_ids = {r["action_lead_id"] for r in rows if r["action_lead_id"]}
     lead_names = {u.pk: _person(u) for u in get_user_model().objects.filter(pk__in=lead_ids)}
     codes = sorted({c for r in rows for c in exec_codes(r["exec_leads"])})
-    exec_roles = {
+    exec_roles: dict[str, ExecRoleEntry] = {
         role.code: {"title": role.title, "holder": _person(role.holder)}
         for role in ExecRole.objects.filter(code__in=codes).select_related("holder")
     }
@@ -227,7 +228,7 @@ def report_content(
 
     deadline_date = timezone.localtime(period.deadline, plan.tz).date()
     due_by = deadline_date + dt.timedelta(days=DUE_TO_END_DAYS)
-    actions = []
+    actions: list[ReportAction] = []
     for r in rows:
         status = r["action_status"]
         is_open = status != Status.BLUE

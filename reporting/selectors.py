@@ -207,9 +207,12 @@ def distribution_suggestions(plan: Plan) -> list[tuple[Any, list[str]]]:
     )
     found: dict[str, tuple[Any, list[str]]] = {}
     for role in roles:
-        email = (role.holder.email or "").strip().lower()
+        holder = role.holder
+        if holder is None:  # filtered out above; narrows the type
+            continue
+        email = (holder.email or "").strip().lower()
         if email and email not in listed:
-            found.setdefault(email, (role.holder, []))[1].append(role.code)
+            found.setdefault(email, (holder, []))[1].append(role.code)
     return sorted(found.values(), key=lambda pair: _person(pair[0]).lower())
 
 

@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.mail import get_connection
 from django.db import IntegrityError, transaction
@@ -145,7 +145,7 @@ def distribution_entry_add(
     name: str,
     email: str,
     role: str = "",
-    by: AbstractBaseUser | None,
+    by: User | None,
     now: dt.datetime | None = None,
 ) -> DistributionEntry:
     email = (email or "").strip().lower()
@@ -179,7 +179,7 @@ def distribution_entry_remove(*, entry: DistributionEntry) -> None:
 
 
 def distribution_exec_leads_add(
-    *, plan: Plan, by: AbstractBaseUser | None, now: dt.datetime | None = None
+    *, plan: Plan, by: User | None, now: dt.datetime | None = None
 ) -> list[DistributionEntry]:
     """Add every holder of the plan's exec roles who is not on the list yet."""
     now = _now(now)
@@ -266,7 +266,7 @@ def report_comment_save(
     report: ExceptionReport,
     action_pk: int,
     text: str,
-    by: AbstractBaseUser | None,
+    by: User | None,
     now: dt.datetime | None = None,
 ) -> ReportComment | None:
     """The PMO's comment on one action of a draft ("escalated to IPAG"); blank removes it."""
@@ -298,7 +298,8 @@ def _recipients_freeze(report: ExceptionReport) -> int:
     entries = list(DistributionEntry.objects.filter(plan_id=report.period.plan_id))
     codes: dict[str, list[str]] = {}
     for role in ExecRole.objects.filter(holder__isnull=False).select_related("holder"):
-        codes.setdefault((role.holder.email or "").lower(), []).append(role.code)
+        if role.holder is not None:  # always, by the filter; narrows the type
+            codes.setdefault((role.holder.email or "").lower(), []).append(role.code)
     ReportEmail.objects.bulk_create(
         [
             ReportEmail(
@@ -323,7 +324,7 @@ def _send_after_commit(report: ExceptionReport) -> None:
 
 
 def report_issue(
-    *, report: ExceptionReport, by: AbstractBaseUser | None, now: dt.datetime | None = None
+    *, report: ExceptionReport, by: User | None, now: dt.datetime | None = None
 ) -> tuple[ExceptionReport, bool]:
     """The PMO's "Issue report": freeze it, and email it after the commit.
 
@@ -387,7 +388,7 @@ def report_correct(
     *,
     report: ExceptionReport,
     reason: str,
-    by: AbstractBaseUser | None,
+    by: User | None,
     now: dt.datetime | None = None,
 ) -> ExceptionReport:
     """Start a correction: a new draft version with the reason; the issued one stays as it was.
@@ -562,7 +563,7 @@ def _claim_reminders(
     slot_at: dt.datetime,
     missing: dict[int, list],
     now: dt.datetime,
-    by: AbstractBaseUser | None = None,
+    by: User | None = None,
 ) -> list[Reminder]:
     """Claim, in one committed transaction, the reminders this run will send."""
     with transaction.atomic():
@@ -657,12 +658,12 @@ def reminders_send_due(*, plan: Plan, now: dt.datetime | None = None) -> Reminde
     return _send_reminders(period=period, claimed=claimed, missing=missing, nudge=False)
 
 
-def reminders_opt_out(*, plan: Plan, user: AbstractBaseUser, now: dt.datetime | None = None):
+def reminders_opt_out(*, plan: Plan, user: User, now: dt.datetime | None = None):
     """No more scheduled reminder emails for this lead and plan (the unsubscribe link)."""
     ReminderOptOut.objects.get_or_create(plan=plan, user=user, defaults={"at": _now(now)})
 
 
-def reminders_opt_in(*, plan: Plan, user: AbstractBaseUser) -> None:
+def reminders_opt_in(*, plan: Plan, user: User) -> None:
     """Scheduled reminders again (the same page's "Turn reminders back on")."""
     ReminderOptOut.objects.filter(plan=plan, user=user).delete()
 
@@ -678,9 +679,7 @@ def reminders_send(*, now: dt.datetime | None = None) -> ReminderRun:
     return total
 
 
-def nudge_send(
-    *, plan: Plan, by: AbstractBaseUser | None, now: dt.datetime | None = None
-) -> ReminderRun:
+def nudge_send(*, plan: Plan, by: User | None, now: dt.datetime | None = None) -> ReminderRun:
     """The PMO's "Send a nudge to the missing leads", recorded like a reminder."""
     now = _now(now)
     period = plan_services.period_current(plan=plan, now=now)

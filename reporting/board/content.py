@@ -30,6 +30,7 @@ from actions.models import (
 from actions.table1 import TABLE_STATUSES, status_by_kind
 
 from ..content import action_order, exec_codes
+from ..documents import BoardReportDocument
 from ..models import BoardReport
 from .asat import ActionAsAt, plan_as_at
 from .charts import percent
@@ -115,7 +116,7 @@ def parse_month(text: str) -> dt.date:
 
 def board_content(
     *, plan: Plan, month: dt.date, cover: dict[str, Any], now: dt.datetime | None = None
-) -> dict[str, Any]:
+) -> BoardReportDocument:
     """Everything the report says for ``plan`` and ``month``, as at the month's end.
 
     For the month still running, as at ``now``. About a dozen queries whatever the size of
@@ -323,7 +324,7 @@ def _trajectory(plan: Plan, month: dt.date, actions: list[ActionAsAt]) -> dict[s
             }
         )
     later = [a for a in actions if a.end_date is not None and a.end_date >= add_months(month, 1)]
-    last_end = max((a.end_date for a in later), default=None)
+    last_end = max((a.end_date for a in later if a.end_date is not None), default=None)
     return {
         "months": [f"{m:%b %Y}" for m in months],
         "month_keys": [f"{m:%Y-%m}" for m in months],

@@ -34,6 +34,7 @@ from actions.models import (
 from actions.table1 import TABLE_STATUSES, status_by_kind
 from evidence.models import Evidence
 
+from ..documents import PublicationDocument, PublicTable
 from .redact import SOMEONE, Redactor, exec_label, lead_label, redactor_for_plan
 
 SCHEMA = 1
@@ -223,7 +224,7 @@ def _changes(changes: dict[str, Any], titles: dict[int, str]) -> list[dict[str, 
     return rows
 
 
-def _table(actions: list[Action]) -> dict[str, Any]:
+def _table(actions: list[Action]) -> PublicTable:
     """Counts by finding kind and RAGB status: the summary on page 1 (seed 002).
 
     Only the kinds the plan has, each headed by its name alone.
@@ -241,7 +242,7 @@ def _table(actions: list[Action]) -> dict[str, Any]:
     }
 
 
-def publication_document(*, plan: Plan, draft: Draft) -> tuple[dict[str, Any], Redactor]:
+def publication_document(*, plan: Plan, draft: Draft) -> tuple[PublicationDocument, Redactor]:
     """The redacted document for ``plan`` as ``draft`` sets it, and the redactor used."""
     redactor, titles = redactor_for_plan(plan)
     fields = [key for key in FIELD_KEYS if key in set(draft.fields)]
@@ -251,7 +252,7 @@ def publication_document(*, plan: Plan, draft: Draft) -> tuple[dict[str, Any], R
     )
     actions = _actions(plan, chosen)
     periods = _period_labels(actions, chosen)
-    document = {
+    document: PublicationDocument = {
         "schema": SCHEMA,
         "plan": {"name": plan.name, "trust": plan.trust},
         "fields": fields,
@@ -272,7 +273,8 @@ def publication_document(*, plan: Plan, draft: Draft) -> tuple[dict[str, Any], R
             for s in TABLE_STATUSES
         ],
     }
-    return redactor.document(document), redactor
+    redacted: PublicationDocument = redactor.document(document)  # the same shape
+    return redacted, redactor
 
 
 def strings_of(value: Any) -> list[str]:

@@ -166,7 +166,7 @@ def test_the_image_installs_what_weasyprint_and_the_front_end_need():
     apt = re.search(r"^APT_PACKAGES := (.*)$", makefile, re.M).group(1).split()
     for package in ("libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0"):
         assert package in apt and package in dockerfile, package
-    assert "pip install -r requirements.lock" in dockerfile
+    assert "pip install --require-hashes -r requirements.lock" in dockerfile
     assert "npm ci" in dockerfile
     assert "manage.py collectstatic --noinput" in dockerfile
     assert "postgresql-client-16" in dockerfile  # pg_dump as new as the db service
