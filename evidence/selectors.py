@@ -318,7 +318,8 @@ class QueueItem:
 
     @property
     def latest_update(self) -> WeeklyUpdate | None:
-        updates = self.closure.action.latest_updates
+        # Set by the queue's prefetch (Prefetch(..., to_attr="latest_updates")).
+        updates: list[WeeklyUpdate] = getattr(self.closure.action, "latest_updates", [])
         return updates[0] if updates else None
 
 

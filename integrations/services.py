@@ -238,9 +238,7 @@ def api_token_create(
     return token, secret
 
 
-def api_token_revoke(
-    *, token: ApiToken, by: User, now: dt.datetime | None = None
-) -> bool:
+def api_token_revoke(*, token: ApiToken, by: User, now: dt.datetime | None = None) -> bool:
     """Stop ``token`` for good. Returns False if it had already been revoked."""
     revoked = (
         ApiToken.objects.active()

@@ -173,8 +173,10 @@ def _cover(cover: dict[str, Any]) -> dict[str, Any]:
         {"value": v, "label": label, "meaning": meaning, "chosen": v == chosen}
         for v, label, meaning in ASKED_TO
     ]
-    out["equality_impact_label"] = EQUALITY_IMPACT_LABELS.get(out.get("equality_impact") or "", "")
-    out["foi_status_label"] = FOI_STATUS_LABELS.get(out.get("foi_status") or "", "")
+    out["equality_impact_label"] = EQUALITY_IMPACT_LABELS.get(
+        str(out.get("equality_impact") or ""), ""
+    )
+    out["foi_status_label"] = FOI_STATUS_LABELS.get(str(out.get("foi_status") or ""), "")
     out["key_question_options"] = [
         {"value": v, "label": label, "chosen": v in (out["key_questions"] or [])}
         for v, label in KeyQuestion.choices
