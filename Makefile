@@ -86,7 +86,7 @@ test: setup
 # vulnerability in either lock file (AUDIT_STRICT=1 also fails on versions PyPI cannot
 # describe). `check --deploy` on production values runs in tests/production.
 security: setup
-	$(VENV)/bin/bandit -q -c pyproject.toml -r actions evidence reporting improvement demo deploy -ll
+	$(VENV)/bin/bandit -q -c pyproject.toml -r actions evidence reporting improvement demo integrations kpis programme deploy -ll
 	$(MAKE) --no-print-directory audit
 
 audit: setup
