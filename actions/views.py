@@ -249,6 +249,11 @@ def action_update(request: HttpRequest, pk: int) -> HttpResponse:
                 status=form.cleaned_data["status"],
                 narrative=form.cleaned_data["narrative"],
                 base_revision=form.cleaned_data["base_revision"],
+                recovery={
+                    "what": form.cleaned_data["recovery_what"],
+                    "by_when": form.cleaned_data["recovery_by_when"],
+                    "who": form.cleaned_data["recovery_who"],
+                },
                 now=now,
             )
         except services.PeriodLocked as locked:
