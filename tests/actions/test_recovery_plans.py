@@ -14,8 +14,11 @@ from actions.models import HistoryEntry, RecoveryPlan, Status, WeeklyUpdate
 LONDON = ZoneInfo("Europe/London")
 MONDAY = dt.datetime(2026, 1, 12, 9, 0, tzinfo=LONDON)
 NEXT_MONDAY = dt.datetime(2026, 1, 19, 9, 0, tzinfo=LONDON)
-PLAN = {"what": "Extra bank staff for mandatory training", "by_when": dt.date(2026, 2, 27),
-        "who": "DoN with ward managers"}
+PLAN = {
+    "what": "Extra bank staff for mandatory training",
+    "by_when": dt.date(2026, 2, 27),
+    "who": "DoN with ward managers",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -129,7 +132,10 @@ def test_htmx_save_turning_red_without_the_fields_shows_errors_by_the_fields(cli
 def test_htmx_save_turning_red_with_the_fields_saves(client, action):
     client.force_login(action.action_lead)
     response = _post(
-        client, action, recovery_what=PLAN["what"], recovery_by_when="2026-02-27",
+        client,
+        action,
+        recovery_what=PLAN["what"],
+        recovery_by_when="2026-02-27",
         recovery_who=PLAN["who"],
     )
     assert "Update saved" in response.content.decode()
@@ -146,7 +152,10 @@ def test_the_card_always_has_the_recovery_fieldset(client, action):
 def test_another_lead_cannot_save_a_recovery_plan(client, action, other_lead):
     client.force_login(other_lead)
     response = _post(
-        client, action, recovery_what=PLAN["what"], recovery_by_when="2026-02-27",
+        client,
+        action,
+        recovery_what=PLAN["what"],
+        recovery_by_when="2026-02-27",
         recovery_who=PLAN["who"],
     )
     assert response.status_code in (403, 404)
