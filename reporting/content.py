@@ -19,7 +19,14 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from actions.models import ExecRole, FindingKind, PeriodSnapshot, ReportingPeriod, Status
+from actions.models import (
+    ExecRole,
+    FindingKind,
+    PeriodSnapshot,
+    RecoveryPlan,
+    ReportingPeriod,
+    Status,
+)
 from actions.table1 import status_by_kind
 
 from .models import ReportSettings
@@ -187,6 +194,21 @@ def _compliance(rows: list[dict], exec_roles: dict[str, dict]) -> dict[str, Any]
     }
 
 
+def _recovery_plans(period: ReportingPeriod, action_ids: list[int]) -> dict[int, dict]:
+    """Each Red action's latest recovery plan as it stood at the lock (one query)."""
+    if not action_ids:
+        return {}
+    plans: dict[int, dict] = {}
+    for plan in RecoveryPlan.objects.filter(
+        action_id__in=action_ids, recorded_at__lte=period.locked_at
+    ).order_by("action_id", "-recorded_at", "-id"):
+        plans.setdefault(
+            plan.action_id,
+            {"what": plan.what, "by_when": _iso(plan.by_when), "who": plan.who},
+        )
+    return plans
+
+
 def report_content(
     *, period: ReportingPeriod, report_settings: ReportSettings, now: dt.datetime | None = None
 ) -> dict[str, Any]:
@@ -222,6 +244,9 @@ def report_content(
     }
     for code in codes:  # a code the plan wrote that no ExecRole row has (any more)
         exec_roles.setdefault(code, {"title": "", "holder": ""})
+    recovery = _recovery_plans(
+        period, [r["action_id"] for r in rows if r["action_status"] == Status.RED]
+    )
     closures = _closures(period, previous)
     with_closure = {c["action_id"] for c in closures["awaiting"]}
 
@@ -282,6 +307,7 @@ def report_content(
                 ),
                 "flags": flags,
                 "escalate": escalate,
+                "recovery_plan": recovery.get(r["action_id"]),
             }
         )
 
