@@ -346,6 +346,7 @@ def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "action": action,
             "updates": updates,
             "history": history,
+            "recovery_plans": action.recovery_plans.select_related("period__plan", "recorded_by"),
             "findings": action.findings.select_related("inspection"),
             "can_update": access.can_update_action(request.user, action) and action.is_open,
             "can_edit": access.is_pmo(request.user),

@@ -160,3 +160,13 @@ def test_another_lead_cannot_save_a_recovery_plan(client, action, other_lead):
     )
     assert response.status_code in (403, 404)
     assert not RecoveryPlan.objects.exists()
+
+
+def test_the_action_page_shows_the_recovery_plan_history(client, action):
+    submit(action, recovery=PLAN)
+    client.force_login(action.action_lead)
+    page = client.get(reverse("action", args=[action.pk])).content.decode()
+    assert "Recovery plans" in page
+    assert PLAN["what"] in page
+    assert "27 Feb 2026" in page
+    assert "DoN with ward managers" in page
