@@ -24,6 +24,30 @@ class UpdateForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text='What has happened this week. "On plan" will do when nothing has changed.',
     )
+    # If Red: the recovery plan. Always on the form (it works without JavaScript); the
+    # service requires it only when the action turns Red or is Red with none yet.
+    recovery_what = forms.CharField(
+        label="What will be done to recover it",
+        required=False,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    recovery_by_when = forms.DateField(
+        label="By when",
+        required=False,
+        help_text="For example 27/03/2027.",
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Enter the date by when as 27/03/2027."},
+    )
+    recovery_who = forms.CharField(
+        label="Who will do it",
+        required=False,
+        strip=True,
+        max_length=200,
+        help_text="For example: DoN with ward managers.",
+        error_messages={"max_length": "Keep who will do it to 200 characters or fewer."},
+    )
     period = forms.IntegerField(widget=forms.HiddenInput)
     base_revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 

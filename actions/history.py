@@ -34,6 +34,7 @@ NARRATIVE = "narrative"
 EVIDENCE = "evidence"
 PLAN = "plan"
 PEER_INSPECTOR = "peer_inspector"
+RECOVERY_PLAN = "recovery_plan"  # the plan recorded when an action is Red
 
 # Fields whose value names a person: what redaction must know, whatever they are called now.
 PERSON_FIELDS = (ACTION_LEAD, PEER_INSPECTOR)
@@ -117,6 +118,7 @@ FIELDS: dict[str, HistoryField] = {
     EVIDENCE: HistoryField("evidence", _joined("; ")),
     PLAN: HistoryField("plan", _named),
     PEER_INSPECTOR: HistoryField("peer inspector", _named),
+    RECOVERY_PLAN: HistoryField("recovery plan"),
 }
 
 

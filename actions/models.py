@@ -483,6 +483,33 @@ class WeeklyUpdate(models.Model):
         return f"{self.action} — {self.period}"
 
 
+class RecoveryPlan(models.Model):
+    """What will be done to bring a Red action back, by when and by whom.
+
+    Recorded with the weekly update that made (or kept) the action Red; "who" is free
+    text because trusts write owners as "DoN with ward managers".
+    """
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="recovery_plans")
+    update = models.ForeignKey(
+        WeeklyUpdate, on_delete=models.CASCADE, related_name="recovery_plans"
+    )
+    period = models.ForeignKey(ReportingPeriod, on_delete=models.PROTECT, related_name="+")
+    what = models.TextField()
+    by_when = models.DateField()
+    who = models.CharField(max_length=200)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} recovery by {self.by_when}"
+
+
 class LateWindow(models.Model):
     """The PMO lets one lead save updates for one locked period until ``expires_at``."""
 

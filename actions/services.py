@@ -31,6 +31,7 @@ from .models import (
     PeriodSnapshot,
     Plan,
     PlanEvent,
+    RecoveryPlan,
     ReportingPeriod,
     Status,
     WeeklyUpdate,
@@ -416,9 +417,13 @@ def update_submit(
     status: str,
     narrative: str,
     base_revision: int | None = None,
+    recovery: Mapping[str, Any] | None = None,
     now: dt.datetime | None = None,
 ) -> WeeklyUpdate:
     """Save the lead's update for ``period``, replacing any earlier one in the same period.
+
+    ``recovery`` (``what``, ``by_when``, ``who``) is the recovery plan: required when the
+    action turns Red, or is Red with no recovery plan yet; recorded whenever given with Red.
 
     The lock is checked here, inside the transaction that writes, with the period's row
     locked: a save racing the lock is either in before it or refused, never half-saved.
@@ -458,8 +463,15 @@ def update_submit(
             refusal = on_plan_refusal(action=action, status=status, today=today)
             if refusal:
                 raise ValidationError({"narrative": refusal})
+        today = timezone.localtime(now, period.plan.tz).date()
+        plan_fields = _recovery_check(action=action, status=status, recovery=recovery, today=today)
         existing = WeeklyUpdate.objects.filter(action=action, period=period).first()
-        if existing and existing.status == status and existing.narrative == narrative:
+        if (
+            existing
+            and existing.status == status
+            and existing.narrative == narrative
+            and plan_fields is None
+        ):
             return existing  # the same save twice (a double click): nothing to change
         expected = existing.revision if existing else 0
         if base_revision is not None and base_revision != expected:
@@ -503,6 +515,19 @@ def update_submit(
         if action.status != status:
             action.status = status
             changes[history.STATUS] = history.change(before_status, status)
+        if plan_fields is not None:
+            RecoveryPlan.objects.create(
+                action=action,
+                update=update,
+                period=period,
+                recorded_by=author,
+                recorded_at=now,
+                **plan_fields,
+            )
+            changes[history.RECOVERY_PLAN] = history.change(
+                "", f"{plan_fields['what']} — by {plan_fields['by_when']:%d %b %Y}, "
+                f"{plan_fields['who']}"
+            )
         action.version += 1
         action.save(update_fields=["status", "version", "updated_at"])
         _record(
@@ -514,6 +539,49 @@ def update_submit(
             note=f"{period.label}{' (late window)' if late else ''}",
         )
     return update
+
+
+def recovery_plan_messages(ref: str) -> dict[str, str]:
+    return {
+        "recovery_what": f"Say what will be done to recover {ref}",
+        "recovery_by_when": "Give a date by when",
+        "recovery_who": "Say who will do it",
+    }
+
+
+RECOVERY_DATE_PAST_MESSAGE = "The date by when must be today or later"
+
+
+def _recovery_check(
+    *, action: Action, status: str, recovery: Mapping[str, Any] | None, today: dt.date
+) -> dict[str, Any] | None:
+    """The recovery plan to record with this save, or None; refuses a missing one.
+
+    Required when the action turns Red (it was not Red before this save) or is Red with
+    no recovery plan on record. Given with Red when not required, it is recorded too.
+    """
+    if status != Status.RED:
+        return None
+    recovery = recovery or {}
+    what = typed.strip_invisible(str(recovery.get("what") or "")).strip()
+    who = typed.strip_invisible(str(recovery.get("who") or "")).strip()
+    by_when = recovery.get("by_when") or None
+    required = action.status != Status.RED or not action.recovery_plans.exists()
+    if not required and not (what or who or by_when):
+        return None
+    messages = recovery_plan_messages(action.ref)
+    errors = {}
+    if not typed.has_visible_text(what):
+        errors["recovery_what"] = messages["recovery_what"]
+    if by_when is None:
+        errors["recovery_by_when"] = messages["recovery_by_when"]
+    elif by_when < today:
+        errors["recovery_by_when"] = RECOVERY_DATE_PAST_MESSAGE
+    if not typed.has_visible_text(who):
+        errors["recovery_who"] = messages["recovery_who"]
+    if errors:
+        raise ValidationError(errors)
+    return {"what": what, "by_when": by_when, "who": who[:200]}
 
 
 # Actions -------------------------------------------------------------------------------

@@ -249,6 +249,11 @@ def action_update(request: HttpRequest, pk: int) -> HttpResponse:
                 status=form.cleaned_data["status"],
                 narrative=form.cleaned_data["narrative"],
                 base_revision=form.cleaned_data["base_revision"],
+                recovery={
+                    "what": form.cleaned_data["recovery_what"],
+                    "by_when": form.cleaned_data["recovery_by_when"],
+                    "who": form.cleaned_data["recovery_who"],
+                },
                 now=now,
             )
         except services.PeriodLocked as locked:
@@ -341,6 +346,7 @@ def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "action": action,
             "updates": updates,
             "history": history,
+            "recovery_plans": action.recovery_plans.select_related("period__plan", "recorded_by"),
             "findings": action.findings.select_related("inspection"),
             "can_update": access.can_update_action(request.user, action) and action.is_open,
             "can_edit": access.is_pmo(request.user),

@@ -536,6 +536,7 @@ class HistoryWriter:
                 author=self.lead_of(action),
                 status=status,
                 narrative=text,
+                recovery=demo_recovery(action, when),
                 now=when,
             )
 
@@ -568,6 +569,7 @@ class HistoryWriter:
                 author=self.lead_of(action),
                 status=status,
                 narrative=text,
+                recovery=demo_recovery(action, when),
                 now=when,
             )
 
@@ -800,3 +802,12 @@ def history_write(
         if wrong:
             raise RuntimeError(f"The demo history ended away from the plan file: {wrong}")
     return timeline
+
+
+def demo_recovery(action: Action, when: dt.datetime) -> dict:
+    """The recovery plan a lead writes when the action turns Red: six weeks out."""
+    return {
+        "what": f"Escalated {action.ref} to the exec lead; extra capacity agreed to catch up",
+        "by_when": (when + dt.timedelta(weeks=6)).date(),
+        "who": f"{action.exec_lead_label or 'Exec lead'} with the action lead",
+    }

@@ -18,7 +18,14 @@ from collections.abc import Callable
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from actions.models import ExecRole, FindingKind, PeriodSnapshot, ReportingPeriod, Status
+from actions.models import (
+    ExecRole,
+    FindingKind,
+    PeriodSnapshot,
+    RecoveryPlan,
+    ReportingPeriod,
+    Status,
+)
 from actions.table1 import status_by_kind
 
 from .documents import Closures, Compliance, ExceptionReportDocument, ExecRoleEntry, ReportAction
@@ -188,6 +195,21 @@ def _compliance(rows: list[dict], exec_roles: dict[str, ExecRoleEntry]) -> Compl
     }
 
 
+def _recovery_plans(period: ReportingPeriod, action_ids: list[int]) -> dict[int, dict]:
+    """Each Red action's latest recovery plan as it stood at the lock (one query)."""
+    if not action_ids:
+        return {}
+    plans: dict[int, dict] = {}
+    for plan in RecoveryPlan.objects.filter(
+        action_id__in=action_ids, recorded_at__lte=period.locked_at
+    ).order_by("action_id", "-recorded_at", "-id"):
+        plans.setdefault(
+            plan.action_id,
+            {"what": plan.what, "by_when": _iso(plan.by_when), "who": plan.who},
+        )
+    return plans
+
+
 def report_content(
     *, period: ReportingPeriod, report_settings: ReportSettings, now: dt.datetime | None = None
 ) -> ExceptionReportDocument:
@@ -223,6 +245,9 @@ def report_content(
     }
     for code in codes:  # a code the plan wrote that no ExecRole row has (any more)
         exec_roles.setdefault(code, {"title": "", "holder": ""})
+    recovery = _recovery_plans(
+        period, [r["action_id"] for r in rows if r["action_status"] == Status.RED]
+    )
     closures = _closures(period, previous)
     with_closure = {c["action_id"] for c in closures["awaiting"]}
 
@@ -283,6 +308,7 @@ def report_content(
                 ),
                 "flags": flags,
                 "escalate": escalate,
+                "recovery_plan": recovery.get(r["action_id"]),
             }
         )
 

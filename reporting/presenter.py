@@ -131,6 +131,7 @@ class Row:
     escalate: list[str]
     escalate_labels: list[str]
     comment: Comment | None
+    recovery: str = ""  # a Red action's recovery plan: what, by when, who
 
     @property
     def shared(self) -> bool:
@@ -292,7 +293,14 @@ def _row(action: dict, comments: dict[str, Any], deadline_date: dt.date) -> Row:
         escalate=action["escalate"],
         escalate_labels=[ESCALATION_LABELS[e] for e in action["escalate"]],
         comment=Comment(**comment) if comment else None,
+        recovery=_recovery_text(action.get("recovery_plan")),
     )
+
+
+def _recovery_text(plan: dict | None) -> str:
+    if not plan:
+        return ""
+    return f"{plan['what']} — by {day(_date(plan['by_when']))}, {plan['who']}"
 
 
 def _closure_row(item: dict, rows: dict[int, Row], tz: ZoneInfo) -> ClosureRow:

@@ -37,3 +37,21 @@ document.addEventListener('click', function (event) {
   box.dispatchEvent(new Event('input', { bubbles: true }))
   box.focus()
 })
+
+// "If Red: recovery plan": shown only while Red is chosen. Without JavaScript it is
+// always there, and the server asks for it only when Red.
+function showRecovery(root) {
+  root.querySelectorAll('[data-recovery-for]').forEach(function (fieldset) {
+    var form = fieldset.closest('form');
+    var red = form && form.querySelector('input[name="' + fieldset.dataset.recoveryFor + '"][value="R"]');
+    fieldset.hidden = !(red && red.checked);
+  });
+}
+document.addEventListener('change', function (event) {
+  if (event.target.matches && event.target.matches('input[type="radio"]')) {
+    showRecovery(event.target.closest('form') || document);
+  }
+});
+document.addEventListener('htmx:afterSwap', function () { showRecovery(document); });
+document.addEventListener('DOMContentLoaded', function () { showRecovery(document); });
+if (document.readyState !== 'loading') showRecovery(document);

@@ -67,3 +67,11 @@ class ActionFactory(factory.django.DjangoModelFactory):
     start_date = dt.date(2026, 1, 1)
     end_date = dt.date(2026, 12, 31)
     status = Status.GREEN
+
+
+# A recovery plan for saves that turn an action Red in tests not about recovery plans.
+RECOVERY = {
+    "what": "Escalated to the exec lead; extra staff found",
+    "by_when": dt.date(2099, 12, 31),
+    "who": "DoN with ward managers",
+}

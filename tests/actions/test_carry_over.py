@@ -31,6 +31,7 @@ from reporting import services as reporting_services
 from reporting.content import report_content
 from reporting.models import DistributionEntry, ExceptionReport, ReportSettings
 from tests.factories import (
+    RECOVERY,
     ActionFactory,
     ExecRoleFactory,
     InspectionFactory,
@@ -118,7 +119,12 @@ def year(old_plan, lead, other_lead, pmo, reviewer, exec_lead, tmp_path, setting
         report = reporting_services.report_build(period=week_1)
         week_2 = services.period_current(plan=old_plan)
         services.update_submit(
-            action=g1, period=week_2, author=lead, status=Status.RED, narrative="Slipping"
+            recovery=RECOVERY,
+            action=g1,
+            period=week_2,
+            author=lead,
+            status=Status.RED,
+            narrative="Slipping",
         )
     done.refresh_from_db()
     assert done.status == Status.BLUE

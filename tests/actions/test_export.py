@@ -19,7 +19,7 @@ from django.urls import reverse
 from actions import exports, services
 from actions.importer import plan_import
 from actions.models import Action, Finding, FindingKind, HistoryEntry, Status, WeeklyUpdate
-from tests.factories import ActionFactory, ExecRoleFactory, InspectionFactory, UserFactory
+from tests.factories import RECOVERY, ActionFactory, ExecRoleFactory, InspectionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -88,7 +88,12 @@ def actions(plan, lead, other_lead):
         )
     week_2 = services.period_current(plan=plan)
     services.update_submit(
-        action=t1, period=week_2, author=lead, status=Status.RED, narrative="=1+1 slipping"
+        recovery=RECOVERY,
+        action=t1,
+        period=week_2,
+        author=lead,
+        status=Status.RED,
+        narrative="=1+1 slipping",
     )
     return {a.ref: a for a in Action.objects.filter(plan=plan)}
 

@@ -27,7 +27,7 @@ from actions.models import (
     WeeklyUpdate,
 )
 from actions.tasks import lock_due_periods
-from tests.factories import ActionFactory, PlanFactory, UserFactory
+from tests.factories import RECOVERY, ActionFactory, PlanFactory, UserFactory
 
 LONDON = ZoneInfo("Europe/London")
 UTC = dt.UTC
@@ -60,6 +60,7 @@ def period_ending(plan: Plan, day: dt.date) -> ReportingPeriod:
 
 def submit(action, period, narrative="On plan", status=Status.GREEN, author=None, **kwargs):
     return services.update_submit(
+        recovery=RECOVERY,
         action=action,
         period=period,
         author=author or action.action_lead,

@@ -12,7 +12,7 @@ from django.urls import reverse
 from actions import selectors, services
 from actions.models import Role, Status, WeeklyUpdate
 from evidence.models import ClosureRequest
-from tests.factories import ActionFactory, ExecRoleFactory, PlanFactory, UserFactory
+from tests.factories import RECOVERY, ActionFactory, ExecRoleFactory, PlanFactory, UserFactory
 
 LONDON = ZoneInfo("Europe/London")
 MONDAY_9AM = dt.datetime(2026, 11, 23, 9, 0, tzinfo=LONDON)
@@ -235,6 +235,7 @@ def test_accountable_actions_send_the_signed_out_to_sign_in(client):
 
 def _submit(action, narrative, status="G"):
     return services.update_submit(
+        recovery=RECOVERY,
         action=action,
         period=services.period_current(plan=action.plan, now=MONDAY_9AM),
         author=action.action_lead,

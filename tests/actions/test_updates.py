@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from actions import services
 from actions.models import HistoryEntry, Status, WeeklyUpdate
-from tests.factories import ActionFactory, PlanFactory
+from tests.factories import RECOVERY, ActionFactory, PlanFactory
 
 LONDON = ZoneInfo("Europe/London")
 MONDAY = dt.datetime(2026, 1, 12, 9, 0, tzinfo=LONDON)
@@ -31,6 +31,7 @@ def period(plan):
 
 def submit(action, period, narrative="On plan", status=Status.GREEN, **kwargs):
     return services.update_submit(
+        recovery=RECOVERY,
         action=action,
         period=period,
         author=action.action_lead,

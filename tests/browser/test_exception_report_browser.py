@@ -18,7 +18,7 @@ from actions import services as plan_services
 from actions.models import ExecRole, Role, Status
 from reporting import services
 from reporting.models import ExceptionReport, ReportComment
-from tests.factories import ActionFactory, PlanFactory, UserFactory
+from tests.factories import RECOVERY, ActionFactory, PlanFactory, UserFactory
 
 from .helpers import describe_violations, run_axe, sign_in
 
@@ -43,6 +43,7 @@ def draft(frozen_now, pmo, lead):
         action = ActionFactory(plan=plan, ref=ref, action_lead=lead)
         action.exec_roles.set([don])
         plan_services.update_submit(
+            recovery=RECOVERY,
             action=action,
             period=period,
             author=lead,

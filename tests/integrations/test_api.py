@@ -18,7 +18,7 @@ from actions import services as action_services
 from actions.models import Action, FindingKind, Role, Status
 from evidence.models import AssuranceMeeting, ClosureRequest, SignOff
 from integrations import services
-from tests.factories import ActionFactory, ExecRoleFactory, PlanFactory, UserFactory
+from tests.factories import RECOVERY, ActionFactory, ExecRoleFactory, PlanFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +50,12 @@ def world(plan, pmo, lead, other_lead):
     with time_machine.travel(MONDAY, tick=False):
         week = action_services.period_current(plan=plan)
         action_services.update_submit(
-            action=t1, period=week, author=lead, status=Status.RED, narrative="Staff off sick"
+            recovery=RECOVERY,
+            action=t1,
+            period=week,
+            author=lead,
+            status=Status.RED,
+            narrative="Staff off sick",
         )
         action_services.update_submit(
             action=t2,

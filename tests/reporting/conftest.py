@@ -18,7 +18,7 @@ from actions import services as plan_services
 from actions.models import ExecRole, Plan, ReportingPeriod, Role, Status
 from reporting import services
 from reporting.models import DistributionEntry
-from tests.factories import ActionFactory, PlanFactory, UserFactory
+from tests.factories import RECOVERY, ActionFactory, PlanFactory, UserFactory
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -44,6 +44,7 @@ def submit(action, period, status=Status.GREEN, narrative="On plan", at=None):
     day = period.local_deadline.date()
     at = at or london(*(day - dt.timedelta(days=day.weekday())).timetuple()[:3], 10)
     return plan_services.update_submit(
+        recovery=RECOVERY,
         action=action,
         period=period,
         author=action.action_lead,

@@ -20,7 +20,7 @@ from demo.seed import demo_seed
 from evidence import services as evidence_services
 from reporting.board.pdf import render_board_html, render_board_pdf
 from reporting.board.services import board_report_document
-from tests.factories import PlanFactory, UserFactory
+from tests.factories import RECOVERY, PlanFactory, UserFactory
 
 from .conftest import london, pdf_text, requires_pdftotext, travel
 
@@ -258,7 +258,13 @@ def february_plan(db, people):
         period = plan_services.period_current(plan=plan, now=now)
         status, text = (Status.AMBER, f"Recruitment delayed, week {n + 1}.")
         plan_services.update_submit(
-            action=t1, period=period, author=people["lead"], status=status, narrative=text, now=now
+            recovery=RECOVERY,
+            action=t1,
+            period=period,
+            author=people["lead"],
+            status=status,
+            narrative=text,
+            now=now,
         )
         if n < 2:  # T2's lead misses the last two weeks
             plan_services.update_submit(
@@ -313,6 +319,7 @@ def test_changing_the_plan_after_the_month_leaves_its_report_as_it_was(february_
     now = london(2026, 3, 2, 10)
     period = plan_services.period_current(plan=plan, now=now)
     plan_services.update_submit(
+        recovery=RECOVERY,
         action=t1,
         period=period,
         author=people["lead"],

@@ -16,11 +16,11 @@ from actions import services as plan_services
 from actions.models import FindingKind, Status
 from reporting import content as c
 from reporting import selectors, services
-from reporting.pdf import render_html
+from reporting.pdf import render_html, render_pdf
 from reporting.presenter import present
-from tests.factories import ActionFactory
+from tests.factories import RECOVERY, ActionFactory
 
-from .conftest import lock_at, london, submit, travel, week
+from .conftest import lock_at, london, pdf_text, requires_pdftotext, submit, travel, week
 
 THIS_DEADLINE = dt.date(2026, 11, 25)
 PREVIOUS_DEADLINE = dt.date(2026, 11, 18)
@@ -306,8 +306,42 @@ def test_a_period_not_yet_locked_has_no_report(plan, lead):
 
 
 def test_report_content_reads_a_fixed_number_of_queries(two_weeks, django_assert_max_num_queries):
-    """The snapshot is read in bulk: no query per action (13), lead or exec role."""
+    """The snapshot is read in bulk: no query per action (13), lead or exec role. Nine:
+    the ninth reads the Red actions' recovery plans, all in one query."""
     report, _ = two_weeks
     settings = services.report_settings_ensure(plan=report.period.plan)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         c.report_content(period=report.period, report_settings=settings)
+
+
+def test_red_actions_carry_their_recovery_plan_into_the_report(two_weeks):
+    report, _ = two_weeks
+    content = c.report_content(
+        period=report.period,
+        report_settings=services.report_settings_ensure(plan=report.period.plan),
+    )
+    rows = {a["ref"]: a for a in content["actions"]}
+    assert rows["RD1"]["recovery_plan"] == {
+        "what": RECOVERY["what"],
+        "by_when": RECOVERY["by_when"].isoformat(),
+        "who": RECOVERY["who"],
+    }
+    assert rows["AM1"]["recovery_plan"] is None  # Amber: no recovery plan asked for
+    page = render_html({**selectors.report_document(report), "content": content})
+    assert f"Recovery plan: {RECOVERY['what']}" in page
+
+
+@requires_pdftotext
+def test_the_report_pdf_shows_each_red_actions_recovery_plan(two_weeks, tmp_path):
+    report, _ = two_weeks
+    content = c.report_content(
+        period=report.period,
+        report_settings=services.report_settings_ensure(plan=report.period.plan),
+    )
+    text = " ".join(
+        pdf_text(
+            render_pdf({**selectors.report_document(report), "content": content}), tmp_path
+        ).split()
+    )
+    assert "Recovery plan: Escalated to the exec lead; extra staff found" in text
+    assert "by 31/12/2099, DoN with ward managers" in text
