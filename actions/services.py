@@ -525,8 +525,9 @@ def update_submit(
                 **plan_fields,
             )
             changes[history.RECOVERY_PLAN] = history.change(
-                "", f"{plan_fields['what']} — by {plan_fields['by_when']:%d %b %Y}, "
-                f"{plan_fields['who']}"
+                "",
+                f"{plan_fields['what']} — by {plan_fields['by_when']:%d %b %Y}, "
+                f"{plan_fields['who']}",
             )
         action.version += 1
         action.save(update_fields=["status", "version", "updated_at"])

@@ -11,7 +11,7 @@ schema it was built with (``schema``). Parts made by helper functions whose shap
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 # The exception report ---------------------------------------------------------------------
 
@@ -96,6 +96,9 @@ class ReportAction(TypedDict):
     prev: PreviousStatus | None
     flags: list[str]
     escalate: list[str]
+    # A Red action's latest recovery plan before the lock: what, by when (ISO), who.
+    # Absent from reports stored before recovery plans were recorded.
+    recovery_plan: NotRequired[dict[str, str] | None]
 
 
 class Closures(TypedDict):
