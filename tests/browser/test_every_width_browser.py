@@ -13,10 +13,11 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
-from actions.demo import demo_seed
 from django.test import override_settings
 from django.urls import Resolver404, resolve
 from playwright.sync_api import expect
+
+from demo.seed import demo_seed
 
 from .helpers import describe_violations, run_axe, sign_in
 
