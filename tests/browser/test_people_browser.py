@@ -18,6 +18,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def _check(page, width: int) -> None:
     """Nothing wider than the screen, and nothing serious for axe."""
+    # Measured once the page has loaded: the header script folds the menu under "More".
+    page.wait_for_load_state("load")
     assert page.evaluate("document.documentElement.scrollWidth") <= width, page.url
     violations = run_axe(page)
     assert not violations, describe_violations(violations)
