@@ -206,7 +206,7 @@ def export_filename(plan: Plan, extension: str) -> str:
 # CSV -----------------------------------------------------------------------------------
 
 
-def _csv_cell(value: Any) -> str:
+def csv_cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
@@ -222,14 +222,14 @@ def plan_csv(*, plan: Plan, params: QueryDict) -> bytes:
     writer = csv.writer(out)
     writer.writerow([c.header for c in COLUMNS])
     for row in export_rows(plan=plan, params=params):
-        writer.writerow([_csv_cell(v) for v in row])
+        writer.writerow([csv_cell(v) for v in row])
     return out.getvalue().encode("utf-8-sig")
 
 
 # Excel ---------------------------------------------------------------------------------
 
 
-def _xlsx_value(value: Any) -> tuple[Any, bool]:
+def xlsx_value(value: Any) -> tuple[Any, bool]:
     """The value to write and whether its cell must be text, never a formula."""
     if isinstance(value, str):
         return typed.spreadsheet_text(value)
@@ -269,7 +269,7 @@ def plan_xlsx(*, plan: Plan, params: QueryDict) -> bytes:
     top = Alignment(vertical="top")
     for r, row in enumerate(rows, start=2):
         for col, (column, value) in enumerate(zip(COLUMNS, row, strict=True), start=1):
-            written, as_text = _xlsx_value(value)
+            written, as_text = xlsx_value(value)
             cell = sheet.cell(row=r, column=col, value=written)
             if as_text:
                 cell.data_type = "s"  # text, never a formula

@@ -150,7 +150,7 @@ def audit_csv(audit: AuditRange) -> bytes:
     ]
     merged.sort(key=lambda item: (item[0], item[1]))
     for _, _, name, row in merged:
-        writer.writerow([name, *(exports._csv_cell(v) for v in row)])
+        writer.writerow([name, *(exports.csv_cell(v) for v in row)])
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -170,7 +170,7 @@ def audit_xlsx(audit: AuditRange) -> bytes:
             sheet.column_dimensions[get_column_letter(col)].width = WIDTHS[col - 1]
         for r, row in enumerate(rows, start=2):
             for col, value in enumerate(row, start=1):
-                written, as_text = exports._xlsx_value(value)
+                written, as_text = exports.xlsx_value(value)
                 cell = sheet.cell(row=r, column=col, value=written)
                 if as_text:
                     cell.data_type = "s"  # text, never a formula
