@@ -65,8 +65,28 @@ def authenticator_code(username: str) -> str:
     return totp_code(device.bin_key, now)
 
 
+HEADER_READY = """() => {
+    const header = document.querySelector('[data-module="nhsuk-header"]');
+    return !header || header.hasAttribute('data-nhsuk-header-init');
+}"""
+
+
+def wait_for_header(page) -> None:
+    """Wait until NHS.UK's header script has folded the menu into "More" for this width.
+
+    Until it has, the menu items overflow onto the grey page background at 390 px, which is
+    not what anyone sees and fails the contrast check. The script is a module, so it runs after
+    the page has parsed: after a form's redirect it can still be pending when a check starts.
+    """
+    page.wait_for_load_state("load")
+    page.wait_for_function(HEADER_READY)
+    # The header folds the menu in the frame after it initialises.
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
 def run_axe(page) -> list[dict]:
     """Run axe-core on the page as it stands; return the serious and critical violations."""
+    wait_for_header(page)
     # Evaluated rather than added as a <script>: the Content Security Policy forbids inline
     # scripts, and what the browser tool runs is not the page's own script.
     page.evaluate(AXE.read_text())
