@@ -5,7 +5,8 @@ ipt_…``), which reads what a plan reader (PMO, exec lead, reviewer, board) rea
 signed-in session, which reads what the same person's pages show: an action lead sees only
 the actions they lead, their updates and sign-offs, and nothing plan-wide. Every list is
 paginated (``page``, ``page_size`` up to 500). Each request is logged with the token or
-user, the path and the status. KPIs are not in the product yet, so not in the API either.
+user, the path and the status. KPIs are read as their pages read them: a plan reader reads
+all of a plan's KPIs, a KPI's owner reads the KPIs they own.
 """
 
 import datetime as dt
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Field, NinjaAPI, Router, Schema
@@ -28,12 +29,17 @@ from actions import access
 from actions.models import (
     Action,
     FindingKind,
+    KeyQuestion,
     Plan,
     ReportingPeriod,
     Status,
     WeeklyUpdate,
 )
 from evidence.models import SignOff
+from kpis import selectors as kpi_selectors
+from kpis import spc
+from kpis.access import REFUSED as KPIS_REFUSED
+from kpis.models import Direction, Kpi, KpiValue
 
 from . import services
 from .models import ApiToken
@@ -128,7 +134,8 @@ api = ImprovementPlanApi(
         "Lists come in pages: `page` (from 1) and `page_size` (default 100, at most 500); "
         "`count` is the total. Statuses are RAGB: R Red, A Amber, G Green, B Blue "
         "(completed, signed off), W White (not yet due to start). Times are in UTC (ISO "
-        "8601). KPIs are not recorded in the product yet, so they are not here."
+        "8601). KPIs come with their latest value and the NHS Making Data Count reading of "
+        "their XmR chart (variation and assurance); their values come in their own list."
     ),
     urls_namespace="api-v1",
     auth=[ApiTokenAuth(), SignedInAuth()],
@@ -345,6 +352,109 @@ class SignOffOut(Schema):
         return _name(sign_off.decided_by) or ""
 
 
+def _kpi_summary(kpi: Kpi) -> kpi_selectors.KpiSummary:
+    """The KPI's XmR reading, worked out once per KPI from its prefetched values."""
+    summary = getattr(kpi, "api_summary", None)
+    if summary is None:
+        summary = kpi_selectors.summarise(kpi, kpi.ordered_values)
+        kpi.api_summary = summary  # type: ignore[attr-defined]
+    return summary
+
+
+class KpiOut(Schema):
+    id: int
+    plan_id: int
+    ref: str
+    name: str
+    unit: str = Field(description="What a value counts: '%', 'days', 'patients'.")
+    direction: Direction = Field(description="Which way is better: increase or decrease.")
+    direction_label: str
+    target: float | None
+    key_question: KeyQuestion = Field(description="The CQC key question it measures.")
+    key_question_label: str
+    owner: str | None = Field(description="The name of who enters its values.")
+    values_count: int
+    latest_date: dt.date | None
+    latest_value: float | None
+    variation: spc.PointType | None = Field(
+        description="The latest point's variation on the XmR chart (NHS Making Data Count): "
+        "common cause, or special cause improvement or concern. null before 2 values."
+    )
+    variation_icon: str | None = Field(
+        description="The Making Data Count icon: common-cause, improvement-high, "
+        "improvement-low, concern-high or concern-low."
+    )
+    variation_label: str | None
+    assurance: spc.Assurance | None = Field(
+        description="Whether the target will be met (the target against the process limits); "
+        "null without a target."
+    )
+    assurance_icon: str | None = Field(description="pass, fail or hit-and-miss.")
+    assurance_label: str | None
+
+    @staticmethod
+    def resolve_direction_label(kpi: Kpi) -> str:
+        return kpi.get_direction_display()
+
+    @staticmethod
+    def resolve_key_question_label(kpi: Kpi) -> str:
+        return kpi.get_key_question_display()
+
+    @staticmethod
+    def resolve_owner(kpi: Kpi) -> str | None:
+        return _name(kpi.owner)
+
+    @staticmethod
+    def resolve_values_count(kpi: Kpi) -> int:
+        return len(kpi.ordered_values)
+
+    @staticmethod
+    def resolve_latest_date(kpi: Kpi) -> dt.date | None:
+        latest = _kpi_summary(kpi).latest
+        return latest.date if latest else None
+
+    @staticmethod
+    def resolve_latest_value(kpi: Kpi) -> float | None:
+        latest = _kpi_summary(kpi).latest
+        return latest.value if latest else None
+
+    @staticmethod
+    def resolve_variation(kpi: Kpi) -> str | None:
+        chart = _kpi_summary(kpi).chart
+        return chart.variation if chart else None
+
+    @staticmethod
+    def resolve_variation_icon(kpi: Kpi) -> str | None:
+        icon = _kpi_summary(kpi).variation
+        return icon.kind if icon else None
+
+    @staticmethod
+    def resolve_variation_label(kpi: Kpi) -> str | None:
+        icon = _kpi_summary(kpi).variation
+        return icon.label if icon else None
+
+    @staticmethod
+    def resolve_assurance(kpi: Kpi) -> str | None:
+        chart = _kpi_summary(kpi).chart
+        return chart.assurance if chart else None
+
+    @staticmethod
+    def resolve_assurance_icon(kpi: Kpi) -> str | None:
+        icon = _kpi_summary(kpi).assurance
+        return icon.kind if icon else None
+
+    @staticmethod
+    def resolve_assurance_label(kpi: Kpi) -> str | None:
+        icon = _kpi_summary(kpi).assurance
+        return icon.label if icon else None
+
+
+class KpiValueOut(Schema):
+    kpi_id: int
+    date: dt.date = Field(description="The day the period ends (or the day measured).")
+    value: float
+
+
 class Error(Schema):
     detail: str
 
@@ -451,6 +561,54 @@ def sign_off_list(request: HttpRequest, plan_id: int):
     )
     sign_offs = _visible(request, sign_offs, "closure__action__action_lead")
     return sign_offs.order_by("-decided_at", "-id")
+
+
+def _kpi_plan_for(request: HttpRequest, plan_id: int) -> tuple[Plan, bool]:
+    """The plan and whether the reader reads all its KPIs (else only the ones they own),
+    as the plan's KPI page decides (kpis.access)."""
+    reader = _reader(request)
+    plan = get_object_or_404(Plan, pk=plan_id)
+    if reader.plan_wide:
+        return plan, True
+    if Kpi.objects.in_plan(plan).owned_by(reader.user).exists():
+        return plan, False
+    raise HttpError(403, KPIS_REFUSED)
+
+
+@router.get(
+    "/plans/{plan_id}/kpis",
+    response={200: list[KpiOut], **ERRORS},
+    summary="The plan's KPIs",
+)
+@paginate(PageNumberPagination, page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
+def kpi_list(request: HttpRequest, plan_id: int, key_question: KeyQuestion | None = None):
+    """Each KPI with its latest value and the reading of its XmR chart: variation and, with
+    a target, assurance. A KPI's owner who does not read the plan sees their own KPIs."""
+    plan, reads_all = _kpi_plan_for(request, plan_id)
+    kpis = Kpi.objects.in_plan(plan).for_listing()
+    if not reads_all:
+        kpis = kpis.owned_by(_reader(request).user)
+    if key_question:
+        kpis = kpis.filter(key_question=key_question)
+    # The page's values in one query, however many KPIs the page holds.
+    return kpis.prefetch_related(
+        Prefetch("values", queryset=KpiValue.objects.order_by("date"), to_attr="ordered_values")
+    ).order_by("id")
+
+
+@router.get(
+    "/plans/{plan_id}/kpis/{kpi_id}/values",
+    response={200: list[KpiValueOut], **ERRORS},
+    summary="A KPI's values",
+)
+@paginate(PageNumberPagination, page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
+def kpi_value_list(request: HttpRequest, plan_id: int, kpi_id: int):
+    """The KPI's values, oldest first: one a date (a later value for a date replaced it)."""
+    plan, reads_all = _kpi_plan_for(request, plan_id)
+    kpi = get_object_or_404(Kpi.objects.in_plan(plan), pk=kpi_id)
+    if not reads_all and kpi.owner_id != _reader(request).user.pk:
+        raise HttpError(403, KPIS_REFUSED)
+    return kpi.values.order_by("date", "id")
 
 
 api.add_router("/", router)

@@ -90,6 +90,8 @@ def test_the_endpoints_are_the_documented_ones(schema):
         "/api/v1/plans",
         "/api/v1/plans/{plan_id}",
         "/api/v1/plans/{plan_id}/actions",
+        "/api/v1/plans/{plan_id}/kpis",
+        "/api/v1/plans/{plan_id}/kpis/{kpi_id}/values",
         "/api/v1/plans/{plan_id}/periods",
         "/api/v1/plans/{plan_id}/sign-offs",
         "/api/v1/plans/{plan_id}/updates",
@@ -106,3 +108,13 @@ def test_the_docs_are_for_people_signed_in_and_load_nothing_from_outside(client,
     assert "/static/ninja/swagger-ui-init.js" in page
     assert "cdn" not in page.lower() and "https://" not in page
     assert '"validatorUrl": null' in page, "Swagger UI would fetch a badge from outside"
+
+
+def test_kpis_document_their_xmr_reading_and_its_values(schema):
+    kpi = schema["components"]["schemas"]["KpiOut"]["properties"]
+    for field in ["latest_value", "variation", "variation_icon", "assurance", "owner", "target"]:
+        assert field in kpi, field
+    values = schema["components"]["schemas"]["KpiValueOut"]["properties"]
+    assert set(values) == {"kpi_id", "date", "value"}
+    for path in ["/api/v1/plans/{plan_id}/kpis", "/api/v1/plans/{plan_id}/kpis/{kpi_id}/values"]:
+        assert {"403", "404"} <= set(schema["paths"][path]["get"]["responses"]), path
