@@ -28,5 +28,7 @@ def test_the_command_writes_the_history_and_refuses_without_debug(capsys):
         call_command("seed_demo")
     out = capsys.readouterr().out
     assert f"{HISTORY_WEEKS} weeks locked" in out
-    assert Plan.objects.count() == 1
+    assert "5 workstreams" in out and "sath_pmo" in out
+    # The CCC plan and the seed 004 plan, each once.
+    assert Plan.objects.count() == 2
     assert ExceptionReport.objects.count() == HISTORY_WEEKS
