@@ -5,6 +5,7 @@
     .venv/bin/python bench/board_report.py --sizes 400 --profile   # also cProfile the render
     .venv/bin/python bench/board_report.py --charts   # also: each chart as SVG and as PNG
     .venv/bin/python bench/board_report.py --tune-gc report   # fewer GC passes in the render
+    .venv/bin/python bench/board_report.py --sizes 2000 --programme   # with workstreams and KPIs
 
 Each plan has its own database, ``<bench database>_board400`` and ``_board2000``, generated on
 first use by ``bench/generate.py`` (the same generator and seed as the other benchmarks, at
@@ -30,6 +31,10 @@ busy machine slows them all alike. Each child reports:
 Targets (the issue): 400 actions under 6 s (build + render); 2,000 actions within 1.5x the
 floor (build + render of the report over the floor's render). Printed PASS or MISS; results
 are also written to ``bench/results/board_report.json``.
+
+With ``--programme`` each plan also has its programme (``bench/programme.py``: 8
+workstreams, 150 KPIs with 24 monthly values, 120 root causes), in databases of their own
+(``…_board2000_programme``), and the results go to ``board_report_programme.json``.
 """
 
 from __future__ import annotations
@@ -52,9 +57,17 @@ TARGET_FLOOR_RATIO = 1.5
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/improvement_bench"
 
 
+PROGRAMME_ENV = "BENCH_BOARD_PROGRAMME"
+
+
+def with_programme() -> bool:
+    """Plans with workstreams, KPIs and root causes (``--programme``, inherited by children)."""
+    return os.environ.get(PROGRAMME_ENV) == "1"
+
+
 def database_url(size: int) -> str:
     base = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
-    return f"{base}_board{size}"
+    return f"{base}_board{size}" + ("_programme" if with_programme() else "")
 
 
 # In the child: Django on one size's database --------------------------------------------
@@ -77,6 +90,8 @@ def _configure_generator(size: int):
     generate.LEADS = max(10, round(generate.LEADS * size / 2000))
     generate.UNASSIGNED = max(1, round(generate.UNASSIGNED * size / 2000))
     generate.PLAN_NAME = f"Bench: CQC improvement plan {size:,} actions"
+    if with_programme():
+        generate.PLAN_NAME += " with workstreams and KPIs"
     return generate
 
 
@@ -98,7 +113,8 @@ def prepare(size: int) -> dict:
     from actions.models import HistoryEntry
     from evidence.models import SignOff
 
-    return {
+    programme = _programme_prepare(plan) if with_programme() else {}
+    return programme | {
         "size": size,
         "plan_id": plan.pk,
         "actions": plan.actions.count(),
@@ -107,6 +123,13 @@ def prepare(size: int) -> dict:
         "history_added_now": added,
         "month": f"{_report_month():%Y-%m}",
     }
+
+
+def _programme_prepare(plan) -> dict:
+    from bench import programme
+
+    added = programme.ensure_programme(plan)
+    return programme.describe(plan) | {"programme_added_now": added}
 
 
 def _add_history_and_sign_offs(plan) -> bool:
@@ -362,6 +385,8 @@ def measure(kind: str, size: int, profile: bool, tuned: bool = False) -> dict:
         "month": f"{month:%Y-%m}",
         "baseline_rss_mb": round(baseline, 1),
         "imports_s": round(imports_s, 3),
+        # The document's parts: a new one (per-workstream pages) shows up here when added.
+        "sections": sorted(document),
     }
     if kind == "report":
         if profile:
@@ -561,8 +586,15 @@ def main(argv: list[str] | None = None) -> int:
         choices=["report", "both"],
         help="fewer garbage collections in the report's render (or in the floor's too)",
     )
+    parser.add_argument(
+        "--programme",
+        action="store_true",
+        help="plans with 8 workstreams, 150 KPIs and root causes (bench/programme.py)",
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.programme:
+        os.environ[PROGRAMME_ENV] = "1"  # the children read it: their own databases
 
     if args.child:  # in a fresh process: one step, its result as JSON on the last line
         step, *rest = args.child
@@ -626,6 +658,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"\nBoard highlight report, month {runs[0]['month']}; medians of {args.n} runs, each in a "
         f"fresh process.{tuning[args.tune_gc]}"
+        + (" Plans with workstreams, KPIs and root causes." if args.programme else "")
     )
     header = (
         f"{'plan':>7} {'rows':>5} {'pages':>5} {'build s':>8} {'render s':>9} {'total s':>8} "
@@ -685,7 +718,8 @@ def main(argv: list[str] | None = None) -> int:
         names = ", ".join(f"board_report_{size}.profile.txt" for size in args.sizes)
         print(f"\nProfiles of the render in {RESULTS}: {names}")
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "board_report.json").write_text(
+    results_name = "board_report_programme.json" if args.programme else "board_report.json"
+    (RESULTS / results_name).write_text(
         json.dumps(
             {
                 "at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
