@@ -141,3 +141,21 @@ def test_seeding_again_adds_nothing_and_the_people_sign_in(plan, people):
     assert (Action.objects.count(), RootCause.objects.count(), plan.kpis.count()) == counts
     assert set(again_people) == set(PEOPLE)
     assert people["sath_pmo"].check_password("change-me-demo")
+
+
+def test_its_people_read_it_on_the_pages(plan, people, client):
+    """The PMO reads the plan and its KPIs; an ISG's executive lands on its actions; a lead
+    who owns root cause KPIs sees them on the KPI list."""
+    client.force_login(people["sath_pmo"])
+    page = client.get(f"/plans/{plan.pk}/")
+    assert page.status_code == 200 and "WC1" in page.content.decode()
+    kpis = client.get(f"/plans/{plan.pk}/kpis/").content.decode()
+    assert "Children streamed within 15 minutes of arrival" in kpis
+    client.force_login(people["sath_coo"])
+    accountable = client.get("/my-accountable-actions/").content.decode()
+    assert "UC1" in accountable and "WC1" not in accountable
+    client.force_login(people["sath_maternity"])
+    own = client.get(f"/plans/{plan.pk}/kpis/")
+    assert own.status_code == 200
+    assert "CTGs with an hourly fresh eyes review" in own.content.decode()
+    assert "ED patients admitted" not in own.content.decode()
