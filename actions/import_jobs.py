@@ -17,8 +17,8 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from . import findings
 from .importer import ImportFileError, RowError, plan_import, plan_report_from_json, report_as_json
+from .inspections import findings_import as findings
 from .models import ImportJob, Inspection, Plan
 
 logger = logging.getLogger(__name__)

@@ -256,8 +256,8 @@ def read_cells(data: bytes, filename: str, *, what: str = "the plan") -> list[li
             raise ImportFileError("The CSV file's text encoding is not readable; save it as UTF-8.")
         if "\x00" in text:
             raise ImportFileError(f"This is not a CSV text file. Upload {what} as .xlsx or .csv.")
-        # No control or invisible characters come in; exports.py guards a formula in a CSV
-        # with a leading apostrophe: taken off again.
+        # No control or invisible characters come in; exports/plan_export.py guards a formula
+        # in a CSV with a leading apostrophe: taken off again.
         return [[typed.csv_uncell(typed.clean(c)) for c in r] for r in _bounded(_csv_rows(text))]
     if suffix == ".xlsx":
         _check_unpacked_size(data)

@@ -12,8 +12,9 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from actions import findings, services
+from actions import services
 from actions.importer import plan_import
+from actions.inspections import findings_import as findings
 from actions.models import Action, ExecRole, Inspection, KeyQuestion, Plan, Rating, Role
 
 from .kpis import demo_kpis_seed

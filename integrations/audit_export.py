@@ -3,7 +3,7 @@ for a date range, as CSV (one file) or Excel (one sheet per source).
 
 Rows read like the action page: field labels and display values from ``actions.history``,
 and the name recorded when the change was made. Every cell goes through the plan
-download's guard (``actions.exports``), so a narrative typed as a formula stays text.
+download's guard (``actions.exports.plan_export``), so a narrative typed as a formula stays text.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from django.utils.text import slugify
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from actions import exports
+from actions.exports import plan_export as exports
 from actions.models import HistoryEntry, Plan, PlanEvent
 from evidence.models import SignOff
 

@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from actions import access, exports
+from actions import access
+from actions.exports import plan_export as exports
 
 from . import audit_export, services, tasks
 from .calendar_feed import calendar_entries, calendar_ics

@@ -10,7 +10,8 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from actions import carryover, services
+from actions import services
+from actions.carry_over import plan_year as carryover
 from actions.importer import plan_import
 from actions.models import (
     Action,

@@ -16,7 +16,8 @@ from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from actions import exports, services
+from actions import services
+from actions.exports import plan_export as exports
 from actions.importer import plan_import
 from actions.models import Action, Finding, FindingKind, HistoryEntry, Status, WeeklyUpdate
 from tests.factories import RECOVERY, ActionFactory, ExecRoleFactory, InspectionFactory, UserFactory

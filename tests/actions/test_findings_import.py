@@ -18,8 +18,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Count
 from django.urls import reverse
 
-from actions import findings
-from actions.findings_views import PENDING_KEY
+from actions.inspections import findings_import as findings
+from actions.inspections.views import PENDING_KEY
 from actions.models import (
     Finding,
     FindingColumnMapping,

@@ -12,7 +12,8 @@ import re
 import pytest
 from django.urls import reverse
 
-from actions import findings, suggest
+from actions.inspections import findings_import as findings
+from actions.inspections import suggestions as suggest
 from actions.models import (
     Action,
     Finding,

@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from actions import findings
+from actions.inspections import findings_import as findings
 from actions.models import Finding, FindingKind, InspectionRating, KeyQuestion, Rating
 from tests.factories import InspectionFactory, UserFactory
 

@@ -7,7 +7,7 @@ import threading
 import numpy as np
 import pytest
 
-from actions import suggest
+from actions.inspections import suggestions as suggest
 from actions.models import Action
 from bench.suggestions.run import demo_open_actions, evaluate, labelled_findings
 from tests.factories import ActionFactory

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import findings_views
+from . import views as findings_views
 
 urlpatterns = [
     path("inspections/compare/", findings_views.inspections_compare, name="inspections_compare"),

@@ -33,10 +33,10 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from improvement import text as typed
 
-from . import services
-from .filters import SORTS, ActionFilter
-from .importer import COLUMN_NAMES, KindWidget
-from .models import Action, Plan, Status, WeeklyUpdate
+from .. import services
+from ..filters import SORTS, ActionFilter
+from ..importer import COLUMN_NAMES, KindWidget
+from ..models import Action, Plan, Status, WeeklyUpdate
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"

@@ -1,8 +1,8 @@
-"""A new plan year (``actions.carryover``)."""
+"""A new plan year (``actions.carry_over``)."""
 
 from django.urls import path
 
-from . import carryover_views
+from . import views as carryover_views
 
 urlpatterns = [
     path("plans/<int:pk>/new-year/", carryover_views.plan_year_start, name="plan_year_start"),

@@ -10,9 +10,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from . import access, carryover
-from .models import CarryOver, Inspection, Plan
-from .pmo_forms import uk_date_field
+from .. import access
+from ..models import CarryOver, Inspection, Plan
+from ..pmo_forms import uk_date_field
+from . import plan_year as carryover
 
 INVALID = 422
 

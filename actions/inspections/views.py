@@ -18,10 +18,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from . import access, findings, import_jobs, import_previews
-from .findings_forms import ColumnMappingForm, CompareForm, FindingsFileForm, RatingsGridForm
-from .models import Action, Finding, ImportJob, Inspection, Plan
-from .pmo_forms import ActionForm
+from .. import access, import_jobs, import_previews
+from ..models import Action, Finding, ImportJob, Inspection, Plan
+from ..pmo_forms import ActionForm
+from . import findings_import as findings
+from .forms import ColumnMappingForm, CompareForm, FindingsFileForm, RatingsGridForm
 
 INVALID = 422
 PENDING_KEY = "pending_findings_import"

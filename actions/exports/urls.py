@@ -1,8 +1,8 @@
-"""Downloads of the plan (``actions.exports``)."""
+"""Downloads of the plan (``actions.exports.plan_export``)."""
 
 from django.urls import path
 
-from . import export_views
+from . import views as export_views
 
 urlpatterns = [
     path("plans/<int:pk>/export.<str:fmt>", export_views.plan_export, name="plan_export"),

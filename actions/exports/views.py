@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 
-from . import access, exports
+from .. import access
+from . import plan_export as exports
 
 FORMATS = {
     "xlsx": (exports.plan_xlsx, exports.XLSX_TYPE),

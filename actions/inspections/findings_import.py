@@ -21,8 +21,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from . import services
-from .importer import (
+from .. import services
+from ..importer import (
     ImportFileError,
     ImportTally,
     KindWidget,
@@ -31,7 +31,7 @@ from .importer import (
     no_progress,
     read_cells,
 )
-from .models import (
+from ..models import (
     Action,
     Finding,
     FindingColumnMapping,
@@ -779,7 +779,7 @@ def open_actions(plan: Plan) -> list[Action]:
 
 def suggestions_attach(rows: list[FindingMapRow], actions: Sequence[Action]) -> str:
     """Fill each row's suggestions in one call to the engine; an explanation if it cannot."""
-    from . import suggest
+    from . import suggestions as suggest
 
     if not rows:
         return ""

@@ -37,7 +37,7 @@ import numpy as np
 from django.core.cache import cache
 from threadpoolctl import ThreadpoolController
 
-from .models import Action
+from ..models import Action
 
 logger = logging.getLogger(__name__)
 

@@ -22,8 +22,8 @@ from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from . import history, hooks, services
-from .models import (
+from .. import history, hooks, services
+from ..models import (
     Action,
     CarryOver,
     HistoryEntry,
