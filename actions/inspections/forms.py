@@ -13,16 +13,13 @@ from django import forms
 from ..models import FindingKind, Rating
 from .findings_import import (
     FINDING_FIELDS,
-    MAX_SERVICE_LENGTH,
-    RATING_COLUMNS,
     REQUIRED_FIELDS,
     ColumnMapping,
     FindingTable,
-    RatingsRow,
     column_label,
     kind_pattern,
-    tidy_service,
 )
+from .ratings import MAX_SERVICE_LENGTH, RATING_COLUMNS, RatingsRow, tidy_service
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 BLANK_ROWS = 3

@@ -116,11 +116,12 @@ def evaluate(actions=None, findings=None) -> Result:
 def timings(actions: list, findings: list[dict], large_plan: int = 0) -> dict[str, float]:
     """Seconds to load the model and embed the plan (cold), and per-finding latency (warm)."""
     from actions.inspections import suggestions as suggest
+    from actions.inspections.encoder import embeddings_for
     from actions.models import Action
 
     suggest.cache_clear()
     started = time.perf_counter()
-    suggest.embeddings_for(["warm up"])  # loads the model once per process
+    embeddings_for(["warm up"])  # loads the model once per process
     loaded = time.perf_counter()
     suggest.suggestions_for(texts=["embed the plan"], actions=actions)
     embedded = time.perf_counter()
