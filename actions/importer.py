@@ -21,7 +21,7 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,7 +49,7 @@ EARLIER_END_DATES_WARN_COUNT = 5
 EARLIER_END_DATES_WARN_SHARE = 0.10
 BLUE_ONLY_BY_SIGN_OFF = "an action becomes Blue only when its closure is signed off"
 
-# Canonical field → the ways trusts write its header (compared after _norm()).
+# Canonical field → the ways trusts write its header (compared after norm()).
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "ref": ("ref", "ref.", "ref no", "reference", "action ref", "action no", "action no.", "no."),
     "theme": ("theme", "workstream", "improvement group"),
@@ -96,7 +96,8 @@ COLUMN_NAMES = {
 }
 
 
-def _norm(text: Any) -> str:
+def norm(text: Any) -> str:
+    """A cell as headings and codes are compared: spaces made one, no colon after, lower case."""
     return re.sub(r"\s+", " ", str(text or "")).strip().rstrip(":").lower()
 
 
@@ -374,37 +375,72 @@ def _is_blank(row: list[Any]) -> bool:
     return all(c is None or str(c).strip() == "" for c in row)
 
 
+# Finding the header row ------------------------------------------------------------------
+# Trusts put titles, notes and blank rows above their headings: every import looks for the
+# header among the first rows, the same way.
+
+
+def header_row_find(
+    cells: Sequence[Sequence[Any]], *tests: Callable[[Sequence[Any]], bool], needs: str
+) -> int:
+    """The index of the header row among the first ``MAX_HEADER_SEARCH_ROWS`` rows.
+
+    The first row that passes the first test; failing that, the first that passes the
+    second, and so on. When none does, the error ends with ``needs``: what the header holds.
+    """
+    top = cells[:MAX_HEADER_SEARCH_ROWS]
+    for test in tests:
+        for index, row in enumerate(top):
+            if test(row):
+                return index
+    raise ImportFileError(f"No header row found in the first {MAX_HEADER_SEARCH_ROWS} rows{needs}")
+
+
+def rows_under_header(cells: Sequence[list[Any]], index: int) -> list[tuple[int, list[Any]]]:
+    """The rows under the header at ``index``, numbered as the spreadsheet numbers them;
+    blank rows left out."""
+    return [
+        (line, row)
+        for line, row in enumerate(cells[index + 1 :], start=index + 2)
+        if not _is_blank(row)
+    ]
+
+
+def _plan_columns(row: Sequence[Any]) -> dict[str, tuple[int, str]]:
+    """The plan's fields a row heads: {field: (column, header as written)}."""
+    found: dict[str, tuple[int, str]] = {}
+    for col, value in enumerate(row):
+        name = _ALIAS_LOOKUP.get(norm(value))
+        if name and name not in found:
+            found[name] = (col, str(value).strip())
+    return found
+
+
+def _heads_a_plan(row: Sequence[Any]) -> bool:
+    found = _plan_columns(row)
+    return "ref" in found and len(found) >= 3
+
+
 def read_plan_table(data: bytes, filename: str) -> tuple[int, dict[str, str], list[tuple]]:
     """Find the header row and return (header line, {field: header as written}, rows)."""
     cells = read_cells(data, filename)
-    for index, row in enumerate(cells[:MAX_HEADER_SEARCH_ROWS]):
-        found = {}
-        for col, value in enumerate(row):
-            name = _ALIAS_LOOKUP.get(_norm(value))
-            if name and name not in found:
-                found[name] = (col, str(value).strip())
-        if "ref" in found and len(found) >= 3:
-            missing = [COLUMN_NAMES[r] for r in REQUIRED if r not in found]
-            if missing:
-                raise ImportFileError(
-                    f"The header on row {index + 1} has no column for {', '.join(missing)}."
-                )
-            rows = []
-            for line, values in enumerate(cells[index + 1 :], start=index + 2):
-                if _is_blank(values):
-                    continue
-                rows.append(
-                    (
-                        line,
-                        {n: values[c] if c < len(values) else None for n, (c, _) in found.items()},
-                    )
-                )
-            return index + 1, {n: header for n, (_c, header) in found.items()}, rows
-    raise ImportFileError(
-        "No header row found in the first 20 rows. The plan needs columns such as "
-        "“Ref.”, “Theme”, “Must do / should do”, “Requirement and actions”, “RAGB”, "
-        "“Exec lead”, “Start date” and “End date”."
+    index = header_row_find(
+        cells,
+        _heads_a_plan,
+        needs=". The plan needs columns such as “Ref.”, “Theme”, “Must do / should do”, "
+        "“Requirement and actions”, “RAGB”, “Exec lead”, “Start date” and “End date”.",
     )
+    found = _plan_columns(cells[index])
+    missing = [COLUMN_NAMES[r] for r in REQUIRED if r not in found]
+    if missing:
+        raise ImportFileError(
+            f"The header on row {index + 1} has no column for {', '.join(missing)}."
+        )
+    rows = [
+        (line, {n: values[c] if c < len(values) else None for n, (c, _) in found.items()})
+        for line, values in rows_under_header(cells, index)
+    ]
+    return index + 1, {n: header for n, (_c, header) in found.items()}, rows
 
 
 # Widgets: one cell each ----------------------------------------------------------------
@@ -456,7 +492,7 @@ class KindWidget(widgets.Widget):
     LOOKUP = {w: k.value for k, words in WORDS.items() for w in words}
 
     def clean(self, value, row=None, **kwargs):
-        kind = self.LOOKUP.get(_norm(value))
+        kind = self.LOOKUP.get(norm(value))
         if not kind:
             raise ValueError(
                 "Write Must do, Should do, Regulatory, Section 29A or Section 31."
@@ -479,7 +515,7 @@ class StatusWidget(widgets.Widget):
     }
 
     def clean(self, value, row=None, **kwargs):
-        status = self.LOOKUP.get(_norm(value))
+        status = self.LOOKUP.get(norm(value))
         if status is None:
             raise ValueError("Write R, A, G, B or W (Red, Amber, Green, Blue or White).")
         return status

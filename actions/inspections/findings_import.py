@@ -1,8 +1,9 @@
 """A new inspection report's findings, imported from the trust's own spreadsheet.
 
-The header row is found, the PMO says which column holds which finding field (remembered
-per provider, by heading, for the trust's next file), the rows are checked into a preview,
-then saved all or nothing (``findings_import``).
+The header row is found as the plan import finds it (``importer.header_row_find``), the
+PMO says which column holds which finding field (remembered per provider, by heading, for
+the trust's next file), the rows are checked into a preview, then saved all or nothing
+(``findings_import``).
 """
 
 from __future__ import annotations
@@ -18,13 +19,17 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ..importer import (
+    MAX_HEADER_SEARCH_ROWS,
     ImportFileError,
     ImportTally,
     KindWidget,
     Progress,
     RowError,
+    header_row_find,
     no_progress,
+    norm,
     read_cells,
+    rows_under_header,
 )
 from ..models import (
     Finding,
@@ -34,7 +39,6 @@ from ..models import (
     KeyQuestion,
 )
 
-MAX_HEADER_SEARCH_ROWS = 20
 MAX_ROWS = 5_000
 # The finding fields a column can hold, as the mapping page names them.
 FINDING_FIELDS: dict[str, str] = {
@@ -76,10 +80,6 @@ KIND_GUESSES: dict[str, str] = {
 FIELD_LENGTHS = {
     name: Finding._meta.get_field(name).max_length for name in ("ref", "core_service", "regulation")
 }
-
-
-def norm(text: Any) -> str:
-    return re.sub(r"\s+", " ", str(text or "")).strip().rstrip(":").lower()
 
 
 def cell_text(value: Any) -> str:
@@ -156,19 +156,16 @@ def findings_table_read(
     ``header_line`` found before is used as it is, so later steps read the same columns.
     """
     cells = [[cell_text(c) for c in row] for row in read_cells(data, filename, what="the findings")]
-    top = cells[:MAX_HEADER_SEARCH_ROWS]
     wanted = {norm(h) for h in known_headers if h}
-    index = None
-    if 0 < header_line <= len(top):
+    if 0 < header_line <= min(len(cells), MAX_HEADER_SEARCH_ROWS):
         index = header_line - 1
-    elif wanted:
-        index = next((i for i, r in enumerate(top) if wanted <= {norm(c) for c in r}), None)
-    if index is None:
-        index = next((i for i, r in enumerate(top) if sum(1 for c in r if c) >= 2), None)
-    if index is None:
-        raise ImportFileError(
-            "No header row found in the first 20 rows: the file needs a row of column "
-            "headings, such as “Action No.”, “Core Service” and “CQC Finding”."
+    else:
+        index = header_row_find(
+            cells,
+            *([lambda row: wanted <= {norm(c) for c in row}] if wanted else []),
+            lambda row: sum(1 for c in row if c) >= 2,  # a title row above has one
+            needs=": the file needs a row of column headings, such as “Action No.”, "
+            "“Core Service” and “CQC Finding”.",
         )
     headers = cells[index]
     while headers and not headers[-1]:
@@ -176,8 +173,7 @@ def findings_table_read(
     headers = [h or f"Column {_letter(i)}" for i, h in enumerate(headers)]
     rows = [
         (line, row + [""] * (len(headers) - len(row)))
-        for line, row in enumerate(cells[index + 1 :], start=index + 2)
-        if any(row)
+        for line, row in rows_under_header(cells, index)
     ]
     if len(rows) > MAX_ROWS:
         raise ImportFileError(f"The file has more than {MAX_ROWS:,} rows.")
