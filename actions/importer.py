@@ -842,22 +842,7 @@ def plan_import(
         report.errors.append(RowError(line=0, column="", value="", message=str(error)))
         return report
     report.header_line = header_line
-
-    seen: dict[str, int] = {}
-    for line, values in rows:
-        ref = str(values.get("ref") or "").strip()
-        if not ref:
-            report.errors.append(
-                RowError(line, headers["ref"], "", "Every action needs a Ref.; this one is blank.")
-            )
-        elif ref.lower() in seen:
-            report.errors.append(
-                RowError(
-                    line, headers["ref"], ref, f"This Ref. is also on row {seen[ref.lower()]}."
-                )
-            )
-        else:
-            seen[ref.lower()] = line
+    _refs_check(rows, headers=headers, report=report)
     if report.errors:
         return report
 
@@ -867,11 +852,8 @@ def plan_import(
         dataset.append([values[n] for n in names])
     lines = [line for line, _ in rows]
 
-    with transaction.atomic():
-        # One import of a plan at a time: whether it is the plan's first import (which may
-        # bring Blue actions in) is decided under this lock.
-        list(Plan.objects.select_for_update().filter(pk=plan.pk).values_list("pk"))
-        resource = PlanResource(
+    def resource(step: str) -> PlanResource:
+        return PlanResource(
             plan=plan,
             by=by,
             report=report,
@@ -879,29 +861,17 @@ def plan_import(
             now=now,
             filename=filename,
             progress=progress,
-            step="Reading the file" if dry_run else "Checking the file again",
+            step=step,
         )
-        result = resource.import_data(
+
+    with transaction.atomic():
+        # One import of a plan at a time: whether it is the plan's first import (which may
+        # bring Blue actions in) is decided under this lock.
+        list(Plan.objects.select_for_update().filter(pk=plan.pk).values_list("pk"))
+        result = resource("Reading the file" if dry_run else "Checking the file again").import_data(
             dataset, dry_run=True, use_transactions=True, raise_errors=False
         )
-        for invalid in result.invalid_rows:
-            line = lines[invalid.number - 1]
-            for attribute, messages in invalid.error_dict.items():
-                column = headers.get(attribute, "")
-                value = (
-                    dataset[invalid.number - 1][names.index(attribute)]
-                    if attribute in names
-                    else ""
-                )
-                for message in messages:
-                    report.errors.append(
-                        RowError(line, column, "" if value is None else str(value), _tidy(message))
-                    )
-        for number, errors in result.row_errors():
-            for error in errors:
-                report.errors.append(
-                    RowError(lines[number - 1], "", "", f"Could not be saved: {error.error}")
-                )
+        _result_errors(result, dataset=dataset, headers=headers, lines=lines, report=report)
         report.rows.sort(key=lambda r: r.line)
         report.errors.sort(key=lambda e: e.line)
         report.earlier_end_dates.sort(key=lambda m: m.line)
@@ -910,17 +880,7 @@ def plan_import(
             report.rows.clear()
             report.new_exec_roles.clear()
             report.earlier_end_dates.clear()
-            resource = PlanResource(
-                plan=plan,
-                by=by,
-                report=report,
-                lines=lines,
-                now=now,
-                filename=filename,
-                progress=progress,
-                step="Saving",
-            )
-            result = resource.import_data(
+            resource("Saving").import_data(
                 dataset,
                 dry_run=False,
                 use_transactions=True,
@@ -937,6 +897,53 @@ def plan_import(
             )
     report.dry_run = dry_run
     return report
+
+
+def _refs_check(rows: list[tuple], *, headers: dict[str, str], report: ImportReport) -> None:
+    """Every row has a Ref., and no Ref. is on two rows; problems go on the report."""
+    seen: dict[str, int] = {}
+    for line, values in rows:
+        ref = str(values.get("ref") or "").strip()
+        if not ref:
+            report.errors.append(
+                RowError(line, headers["ref"], "", "Every action needs a Ref.; this one is blank.")
+            )
+        elif ref.lower() in seen:
+            report.errors.append(
+                RowError(
+                    line, headers["ref"], ref, f"This Ref. is also on row {seen[ref.lower()]}."
+                )
+            )
+        else:
+            seen[ref.lower()] = line
+
+
+def _result_errors(
+    result: Any,
+    *,
+    dataset: tablib.Dataset,
+    headers: dict[str, str],
+    lines: list[int],
+    report: ImportReport,
+) -> None:
+    """The rows import-export refused, by the file's row, column and cell, on the report."""
+    names = list(headers)
+    for invalid in result.invalid_rows:
+        line = lines[invalid.number - 1]
+        for attribute, messages in invalid.error_dict.items():
+            column = headers.get(attribute, "")
+            value = (
+                dataset[invalid.number - 1][names.index(attribute)] if attribute in names else ""
+            )
+            for message in messages:
+                report.errors.append(
+                    RowError(line, column, "" if value is None else str(value), _tidy(message))
+                )
+    for number, errors in result.row_errors():
+        for error in errors:
+            report.errors.append(
+                RowError(lines[number - 1], "", "", f"Could not be saved: {error.error}")
+            )
 
 
 def _tidy(message: str) -> str:

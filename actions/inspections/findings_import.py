@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -284,6 +284,9 @@ class FindingImportReport(ImportTally):
     rows: list[FindingRow] = field(default_factory=list)
 
 
+CellError = Callable[[str, str], None]  # (finding field, message) for the row's cell
+
+
 def _row_values(
     table: FindingTable,
     mapping: ColumnMapping,
@@ -303,38 +306,48 @@ def _row_values(
     for number, (line, cells) in enumerate(table.rows, start=1):
         progress("Checking the rows", number, len(table.rows))
         raw = {name: cells[i] for name, i in mapping.columns.items()}
-        values = {name: raw.get(name, "") for name in FINDING_FIELDS}
 
         def error(name: str, message: str, line: int = line, raw: dict = raw) -> None:
             report.errors.append(RowError(line, header[name], raw.get(name, ""), message))
 
-        ref = values["ref"]
-        if not ref:
-            error("ref", "Every finding needs a reference; this one is blank.")
-        elif len(ref) > FIELD_LENGTHS["ref"]:
-            error("ref", f"A reference has at most {FIELD_LENGTHS['ref']} characters.")
-        elif ref.lower() in seen:
-            error("ref", f"This reference is also on row {seen[ref.lower()]}.")
-        else:
-            seen[ref.lower()] = line
-        pattern = kind_pattern(values["kind"])
-        kind = mapping.kind_values.get(pattern, "")
-        if not values["kind"]:
-            error("kind", "The kind is blank: write Must do or Should do (or M1, S1).")
-        elif kind not in FindingKind.values:
-            error("kind", "This kind is not matched to Must do, Should do or a notice.")
-        values["kind"] = kind
-        question = key_question_for(values["key_question"])
-        if question is None:
-            error("key_question", "Write Safe, Effective, Caring, Responsive or Well-led.")
-        values["key_question"] = question or ""
-        if not values["text"]:
-            error("text", "The finding's text is blank.")
-        for name in ("core_service", "regulation"):
-            if len(values[name]) > FIELD_LENGTHS[name]:
-                error(name, f"At most {FIELD_LENGTHS[name]} characters.")
-        rows.append((line, values))
+        _ref_check(raw.get("ref", ""), line=line, seen=seen, error=error)
+        rows.append((line, _finding_values(raw, mapping=mapping, error=error)))
     return rows
+
+
+def _ref_check(ref: str, *, line: int, seen: dict[str, int], error: CellError) -> None:
+    """A reference is given, fits, and is on one row only (``seen``: ref → its row)."""
+    if not ref:
+        error("ref", "Every finding needs a reference; this one is blank.")
+    elif len(ref) > FIELD_LENGTHS["ref"]:
+        error("ref", f"A reference has at most {FIELD_LENGTHS['ref']} characters.")
+    elif ref.lower() in seen:
+        error("ref", f"This reference is also on row {seen[ref.lower()]}.")
+    else:
+        seen[ref.lower()] = line
+
+
+def _finding_values(
+    raw: dict[str, str], *, mapping: ColumnMapping, error: CellError
+) -> dict[str, str]:
+    """The row's finding fields as saved: the kind and key question as their codes."""
+    values = {name: raw.get(name, "") for name in FINDING_FIELDS}
+    kind = mapping.kind_values.get(kind_pattern(values["kind"]), "")
+    if not values["kind"]:
+        error("kind", "The kind is blank: write Must do or Should do (or M1, S1).")
+    elif kind not in FindingKind.values:
+        error("kind", "This kind is not matched to Must do, Should do or a notice.")
+    values["kind"] = kind
+    question = key_question_for(values["key_question"])
+    if question is None:
+        error("key_question", "Write Safe, Effective, Caring, Responsive or Well-led.")
+    values["key_question"] = question or ""
+    if not values["text"]:
+        error("text", "The finding's text is blank.")
+    for name in ("core_service", "regulation"):
+        if len(values[name]) > FIELD_LENGTHS[name]:
+            error(name, f"At most {FIELD_LENGTHS[name]} characters.")
+    return values
 
 
 def _changes(finding: Finding, values: dict[str, str]) -> dict[str, list[str]]:
@@ -371,30 +384,13 @@ def findings_import(
         existing = {
             f.ref: f for f in Finding.objects.select_for_update().filter(inspection=inspection)
         }
-        for line, values in rows:
-            finding = existing.get(values["ref"])
-            if finding is None:
-                report.rows.append(FindingRow(line, values["ref"], "new", values))
-                continue
-            changes = _changes(finding, values)
-            outcome = "update" if changes else "skip"
-            report.rows.append(FindingRow(line, values["ref"], outcome, values, changes))
+        report.rows = [_outcome(line, values, existing.get(values["ref"])) for line, values in rows]
         if dry_run:
             return report
         progress("Saving", 0, 0)
         try:
             with transaction.atomic():
-                Finding.objects.bulk_create(
-                    Finding(inspection=inspection, **r.values)
-                    for r in report.rows
-                    if r.outcome == "new"
-                )
-                for r in report.rows:
-                    if r.outcome == "update":
-                        finding = existing[r.ref]
-                        for name, value in r.values.items():
-                            setattr(finding, name, value)
-                        finding.save()
+                _findings_save(inspection=inspection, rows=report.rows, existing=existing)
         except IntegrityError:  # another import added the same reference just now
             report.errors.append(
                 RowError(
@@ -406,3 +402,25 @@ def findings_import(
                 )
             )
     return report
+
+
+def _outcome(line: int, values: dict[str, str], finding: Finding | None) -> FindingRow:
+    """What the row does: a new finding, an update of the one with its reference, or nothing."""
+    if finding is None:
+        return FindingRow(line, values["ref"], "new", values)
+    changes = _changes(finding, values)
+    return FindingRow(line, values["ref"], "update" if changes else "skip", values, changes)
+
+
+def _findings_save(
+    *, inspection: Inspection, rows: list[FindingRow], existing: dict[str, Finding]
+) -> None:
+    Finding.objects.bulk_create(
+        Finding(inspection=inspection, **r.values) for r in rows if r.outcome == "new"
+    )
+    for r in rows:
+        if r.outcome == "update":
+            finding = existing[r.ref]
+            for name, value in r.values.items():
+                setattr(finding, name, value)
+            finding.save()

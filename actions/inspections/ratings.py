@@ -145,9 +145,12 @@ class Comparison:
         return sum(r.after for r in self.rating_counts)
 
 
+Cells = dict[tuple[str, str], InspectionRating]  # (core service lower-cased, question) → cell
+
+
 def inspections_compare(*, before: Inspection, after: Inspection) -> Comparison:
     """Side by side: counts of each rating, must/should totals, and every rated cell."""
-    cells = {
+    cells: dict[int, Cells] = {
         inspection.pk: {
             (c.core_service.lower(), c.key_question): c for c in inspection.ratings.all()
         }
@@ -158,6 +161,17 @@ def inspections_compare(*, before: Inspection, after: Inspection) -> Comparison:
         CountRow(label, counted[before.pk][value], counted[after.pk][value])
         for value, label in Rating.choices
     ]
+    return Comparison(
+        before,
+        after,
+        rating_counts,
+        _finding_totals(before, after),
+        _compare_rows(cells[before.pk], cells[after.pk]),
+    )
+
+
+def _finding_totals(before: Inspection, after: Inspection) -> list[CountRow]:
+    """Each kind of finding either report has (musts and shoulds always), then both together."""
     kinds = {
         inspection.pk: Counter(inspection.findings.values_list("kind", flat=True))
         for inspection in (before, after)
@@ -176,23 +190,28 @@ def inspections_compare(*, before: Inspection, after: Inspection) -> Comparison:
             kinds[after.pk][FindingKind.MUST] + kinds[after.pk][FindingKind.SHOULD],
         )
     )
+    return finding_totals
+
+
+def _compare_rows(before: Cells, after: Cells) -> list[CompareRow]:
+    """The trust's row, then each core service rated in either report."""
     services_seen: dict[str, str] = {"": "Trust overall"}
-    for inspection in (before, after):  # the later report's spelling wins
-        for key, _question in cells[inspection.pk]:
+    for grid in (before, after):  # the later report's spelling wins
+        for key, _question in grid:
             if key:
-                services_seen[key] = cells[inspection.pk][(key, _question)].core_service
+                services_seen[key] = grid[(key, _question)].core_service
     rows = []
     for key, label in services_seen.items():
         row = CompareRow(
             label,
             [
                 CompareCell(
-                    getattr(cells[before.pk].get((key, q)), "rating", ""),
-                    getattr(cells[after.pk].get((key, q)), "rating", ""),
+                    getattr(before.get((key, q)), "rating", ""),
+                    getattr(after.get((key, q)), "rating", ""),
                 )
                 for q, _ in RATING_COLUMNS
             ],
         )
         if key == "" or any(c.before or c.after for c in row.cells):
             rows.append(row)
-    return Comparison(before, after, rating_counts, finding_totals, rows)
+    return rows
