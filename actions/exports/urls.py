@@ -2,8 +2,8 @@
 
 from django.urls import path
 
-from . import views as export_views
+from . import views
 
 urlpatterns = [
-    path("plans/<int:pk>/export.<str:fmt>", export_views.plan_export, name="plan_export"),
+    path("plans/<int:pk>/export.<str:fmt>", views.plan_export, name="plan_export"),
 ]

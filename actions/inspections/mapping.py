@@ -119,7 +119,7 @@ class FindingMapRow:
     finding: Finding
     linked: list[Action]
     raised_here: set[int]  # linked actions raised from this inspection's findings
-    suggestions: list[Any] = field(default_factory=list)  # suggest.Suggestion
+    suggestions: list[Any] = field(default_factory=list)  # suggestions.Suggestion
 
     @property
     def category(self) -> str:
