@@ -65,6 +65,6 @@ for model in (Inspection, Finding, Plan, LateWindow, PeriodSnapshot, HistoryEntr
     admin.site.register(model, ReadOnlyAdmin)
 
 # A new report's ratings, remembered column mappings and raised actions: written from the
-# PMO's pages (actions.findings), read here.
+# PMO's pages (actions.inspections), read here.
 for model in (InspectionRating, FindingColumnMapping, RaisedAction):
     admin.site.register(model, ReadOnlyAdmin)

@@ -23,7 +23,7 @@ my_actions_prefetches: dict[str, Callable[[], Prefetch]] = {}
 my_actions_panels: dict[str, Callable[..., dict | None]] = {}
 
 # Carry-over: how many of a kind of thing travel with a set of actions (``ids`` is a
-# values("pk") queryset of them), by the key ``carryover.TALLIES`` lists it under
+# values("pk") queryset of them), by the key ``carry_over.plan_year.TALLIES`` lists it under
 # (evidence: "evidence" and "closures").
 carry_over_counts: dict[str, Callable[[QuerySet], int]] = {}
 

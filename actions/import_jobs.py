@@ -17,8 +17,8 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from . import findings
 from .importer import ImportFileError, RowError, plan_import, plan_report_from_json, report_as_json
+from .inspections import findings_import
 from .models import ImportJob, Inspection, Plan
 
 logger = logging.getLogger(__name__)
@@ -83,7 +83,7 @@ def findings_import_start(
 
 
 def findings_columns_choose(
-    *, job: ImportJob, mapping: findings.ColumnMapping, by: AbstractBaseUser
+    *, job: ImportJob, mapping: findings_import.ColumnMapping, by: AbstractBaseUser
 ) -> bool:
     """Remember the PMO's columns for the trust's next file and queue the preview.
 
@@ -91,7 +91,7 @@ def findings_columns_choose(
     """
     from . import tasks
 
-    table = findings.table_from_json(job.table or {})
+    table = findings_import.table_from_json(job.table or {})
     with transaction.atomic():
         chosen = ImportJob.objects.filter(
             pk=job.pk,
@@ -104,7 +104,7 @@ def findings_columns_choose(
             finished_at=None,
         )
         if chosen:
-            findings.finding_mapping_remember(
+            findings_import.finding_mapping_remember(
                 inspection=job.inspection, table=table, mapping=mapping, by=by
             )
             transaction.on_commit(lambda: tasks.import_job_preview.delay(job.pk))
@@ -169,23 +169,23 @@ def import_job_preview(*, job_id: int) -> ImportJob:
             progress("Reading the file", 0, 0)
             with job.file.open("rb") as upload:
                 data = upload.read()
-            remembered = findings.mapping_remembered(job.inspection)
+            remembered = findings_import.mapping_remembered(job.inspection)
             try:
-                table = findings.findings_table_read(
+                table = findings_import.findings_table_read(
                     data,
                     job.filename,
                     known_headers=remembered.columns.values() if remembered else (),
                 )
             except ImportFileError as error:
-                report = findings.FindingImportReport()
+                report = findings_import.FindingImportReport()
                 report.errors.append(RowError(0, "", "", str(error)))
                 fields = {"state": State.REFUSED, "report": report_as_json(report)}
             else:
-                fields = {"state": State.COLUMNS, "table": findings.table_as_json(table)}
+                fields = {"state": State.COLUMNS, "table": findings_import.table_as_json(table)}
         else:
-            report = findings.findings_import(
+            report = findings_import.findings_import(
                 inspection=job.inspection,
-                table=findings.table_from_json(job.table or {}),
+                table=findings_import.table_from_json(job.table or {}),
                 mapping=_mapping(job),
                 progress=progress,
             )
@@ -207,9 +207,9 @@ def import_job_preview(*, job_id: int) -> ImportJob:
     return job
 
 
-def _mapping(job: ImportJob) -> findings.ColumnMapping:
+def _mapping(job: ImportJob) -> findings_import.ColumnMapping:
     chosen = job.mapping or {}
-    return findings.ColumnMapping(
+    return findings_import.ColumnMapping(
         columns={name: int(i) for name, i in chosen.get("columns", {}).items()},
         kind_values=dict(chosen.get("kind_values", {})),
     )
@@ -240,9 +240,9 @@ def import_job_apply(*, job_id: int) -> ImportJob:
                     progress=progress,
                 )
             else:
-                report = findings.findings_import(
+                report = findings_import.findings_import(
                     inspection=job.inspection,
-                    table=findings.table_from_json(job.table or {}),
+                    table=findings_import.table_from_json(job.table or {}),
                     mapping=_mapping(job),
                     dry_run=False,
                     progress=progress,
@@ -273,4 +273,4 @@ def job_report(job: ImportJob):
         return None
     if job.kind == ImportJob.Kind.PLAN:
         return plan_report_from_json(job.report)
-    return findings.report_from_json(job.report)
+    return findings_import.report_from_json(job.report)

@@ -21,7 +21,7 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,7 +49,7 @@ EARLIER_END_DATES_WARN_COUNT = 5
 EARLIER_END_DATES_WARN_SHARE = 0.10
 BLUE_ONLY_BY_SIGN_OFF = "an action becomes Blue only when its closure is signed off"
 
-# Canonical field → the ways trusts write its header (compared after _norm()).
+# Canonical field → the ways trusts write its header (compared after norm()).
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "ref": ("ref", "ref.", "ref no", "reference", "action ref", "action no", "action no.", "no."),
     "theme": ("theme", "workstream", "improvement group"),
@@ -96,7 +96,8 @@ COLUMN_NAMES = {
 }
 
 
-def _norm(text: Any) -> str:
+def norm(text: Any) -> str:
+    """A cell as headings and codes are compared: spaces made one, no colon after, lower case."""
     return re.sub(r"\s+", " ", str(text or "")).strip().rstrip(":").lower()
 
 
@@ -256,8 +257,8 @@ def read_cells(data: bytes, filename: str, *, what: str = "the plan") -> list[li
             raise ImportFileError("The CSV file's text encoding is not readable; save it as UTF-8.")
         if "\x00" in text:
             raise ImportFileError(f"This is not a CSV text file. Upload {what} as .xlsx or .csv.")
-        # No control or invisible characters come in; exports.py guards a formula in a CSV
-        # with a leading apostrophe: taken off again.
+        # No control or invisible characters come in; exports/plan_export.py guards a formula
+        # in a CSV with a leading apostrophe: taken off again.
         return [[typed.csv_uncell(typed.clean(c)) for c in r] for r in _bounded(_csv_rows(text))]
     if suffix == ".xlsx":
         _check_unpacked_size(data)
@@ -374,37 +375,72 @@ def _is_blank(row: list[Any]) -> bool:
     return all(c is None or str(c).strip() == "" for c in row)
 
 
+# Finding the header row ------------------------------------------------------------------
+# Trusts put titles, notes and blank rows above their headings: every import looks for the
+# header among the first rows, the same way.
+
+
+def header_row_find(
+    cells: Sequence[Sequence[Any]], *tests: Callable[[Sequence[Any]], bool], needs: str
+) -> int:
+    """The index of the header row among the first ``MAX_HEADER_SEARCH_ROWS`` rows.
+
+    The first row that passes the first test; failing that, the first that passes the
+    second, and so on. When none does, the error ends with ``needs``: what the header holds.
+    """
+    top = cells[:MAX_HEADER_SEARCH_ROWS]
+    for test in tests:
+        for index, row in enumerate(top):
+            if test(row):
+                return index
+    raise ImportFileError(f"No header row found in the first {MAX_HEADER_SEARCH_ROWS} rows{needs}")
+
+
+def rows_under_header(cells: Sequence[list[Any]], index: int) -> list[tuple[int, list[Any]]]:
+    """The rows under the header at ``index``, numbered as the spreadsheet numbers them;
+    blank rows left out."""
+    return [
+        (line, row)
+        for line, row in enumerate(cells[index + 1 :], start=index + 2)
+        if not _is_blank(row)
+    ]
+
+
+def _plan_columns(row: Sequence[Any]) -> dict[str, tuple[int, str]]:
+    """The plan's fields a row heads: {field: (column, header as written)}."""
+    found: dict[str, tuple[int, str]] = {}
+    for col, value in enumerate(row):
+        name = _ALIAS_LOOKUP.get(norm(value))
+        if name and name not in found:
+            found[name] = (col, str(value).strip())
+    return found
+
+
+def _heads_a_plan(row: Sequence[Any]) -> bool:
+    found = _plan_columns(row)
+    return "ref" in found and len(found) >= 3
+
+
 def read_plan_table(data: bytes, filename: str) -> tuple[int, dict[str, str], list[tuple]]:
     """Find the header row and return (header line, {field: header as written}, rows)."""
     cells = read_cells(data, filename)
-    for index, row in enumerate(cells[:MAX_HEADER_SEARCH_ROWS]):
-        found = {}
-        for col, value in enumerate(row):
-            name = _ALIAS_LOOKUP.get(_norm(value))
-            if name and name not in found:
-                found[name] = (col, str(value).strip())
-        if "ref" in found and len(found) >= 3:
-            missing = [COLUMN_NAMES[r] for r in REQUIRED if r not in found]
-            if missing:
-                raise ImportFileError(
-                    f"The header on row {index + 1} has no column for {', '.join(missing)}."
-                )
-            rows = []
-            for line, values in enumerate(cells[index + 1 :], start=index + 2):
-                if _is_blank(values):
-                    continue
-                rows.append(
-                    (
-                        line,
-                        {n: values[c] if c < len(values) else None for n, (c, _) in found.items()},
-                    )
-                )
-            return index + 1, {n: header for n, (_c, header) in found.items()}, rows
-    raise ImportFileError(
-        "No header row found in the first 20 rows. The plan needs columns such as "
-        "“Ref.”, “Theme”, “Must do / should do”, “Requirement and actions”, “RAGB”, "
-        "“Exec lead”, “Start date” and “End date”."
+    index = header_row_find(
+        cells,
+        _heads_a_plan,
+        needs=". The plan needs columns such as “Ref.”, “Theme”, “Must do / should do”, "
+        "“Requirement and actions”, “RAGB”, “Exec lead”, “Start date” and “End date”.",
     )
+    found = _plan_columns(cells[index])
+    missing = [COLUMN_NAMES[r] for r in REQUIRED if r not in found]
+    if missing:
+        raise ImportFileError(
+            f"The header on row {index + 1} has no column for {', '.join(missing)}."
+        )
+    rows = [
+        (line, {n: values[c] if c < len(values) else None for n, (c, _) in found.items()})
+        for line, values in rows_under_header(cells, index)
+    ]
+    return index + 1, {n: header for n, (_c, header) in found.items()}, rows
 
 
 # Widgets: one cell each ----------------------------------------------------------------
@@ -456,7 +492,7 @@ class KindWidget(widgets.Widget):
     LOOKUP = {w: k.value for k, words in WORDS.items() for w in words}
 
     def clean(self, value, row=None, **kwargs):
-        kind = self.LOOKUP.get(_norm(value))
+        kind = self.LOOKUP.get(norm(value))
         if not kind:
             raise ValueError(
                 "Write Must do, Should do, Regulatory, Section 29A or Section 31."
@@ -479,7 +515,7 @@ class StatusWidget(widgets.Widget):
     }
 
     def clean(self, value, row=None, **kwargs):
-        status = self.LOOKUP.get(_norm(value))
+        status = self.LOOKUP.get(norm(value))
         if status is None:
             raise ValueError("Write R, A, G, B or W (Red, Amber, Green, Blue or White).")
         return status
@@ -806,22 +842,7 @@ def plan_import(
         report.errors.append(RowError(line=0, column="", value="", message=str(error)))
         return report
     report.header_line = header_line
-
-    seen: dict[str, int] = {}
-    for line, values in rows:
-        ref = str(values.get("ref") or "").strip()
-        if not ref:
-            report.errors.append(
-                RowError(line, headers["ref"], "", "Every action needs a Ref.; this one is blank.")
-            )
-        elif ref.lower() in seen:
-            report.errors.append(
-                RowError(
-                    line, headers["ref"], ref, f"This Ref. is also on row {seen[ref.lower()]}."
-                )
-            )
-        else:
-            seen[ref.lower()] = line
+    _refs_check(rows, headers=headers, report=report)
     if report.errors:
         return report
 
@@ -831,11 +852,8 @@ def plan_import(
         dataset.append([values[n] for n in names])
     lines = [line for line, _ in rows]
 
-    with transaction.atomic():
-        # One import of a plan at a time: whether it is the plan's first import (which may
-        # bring Blue actions in) is decided under this lock.
-        list(Plan.objects.select_for_update().filter(pk=plan.pk).values_list("pk"))
-        resource = PlanResource(
+    def resource(step: str) -> PlanResource:
+        return PlanResource(
             plan=plan,
             by=by,
             report=report,
@@ -843,29 +861,17 @@ def plan_import(
             now=now,
             filename=filename,
             progress=progress,
-            step="Reading the file" if dry_run else "Checking the file again",
+            step=step,
         )
-        result = resource.import_data(
+
+    with transaction.atomic():
+        # One import of a plan at a time: whether it is the plan's first import (which may
+        # bring Blue actions in) is decided under this lock.
+        list(Plan.objects.select_for_update().filter(pk=plan.pk).values_list("pk"))
+        result = resource("Reading the file" if dry_run else "Checking the file again").import_data(
             dataset, dry_run=True, use_transactions=True, raise_errors=False
         )
-        for invalid in result.invalid_rows:
-            line = lines[invalid.number - 1]
-            for attribute, messages in invalid.error_dict.items():
-                column = headers.get(attribute, "")
-                value = (
-                    dataset[invalid.number - 1][names.index(attribute)]
-                    if attribute in names
-                    else ""
-                )
-                for message in messages:
-                    report.errors.append(
-                        RowError(line, column, "" if value is None else str(value), _tidy(message))
-                    )
-        for number, errors in result.row_errors():
-            for error in errors:
-                report.errors.append(
-                    RowError(lines[number - 1], "", "", f"Could not be saved: {error.error}")
-                )
+        _result_errors(result, dataset=dataset, headers=headers, lines=lines, report=report)
         report.rows.sort(key=lambda r: r.line)
         report.errors.sort(key=lambda e: e.line)
         report.earlier_end_dates.sort(key=lambda m: m.line)
@@ -874,17 +880,7 @@ def plan_import(
             report.rows.clear()
             report.new_exec_roles.clear()
             report.earlier_end_dates.clear()
-            resource = PlanResource(
-                plan=plan,
-                by=by,
-                report=report,
-                lines=lines,
-                now=now,
-                filename=filename,
-                progress=progress,
-                step="Saving",
-            )
-            result = resource.import_data(
+            resource("Saving").import_data(
                 dataset,
                 dry_run=False,
                 use_transactions=True,
@@ -901,6 +897,53 @@ def plan_import(
             )
     report.dry_run = dry_run
     return report
+
+
+def _refs_check(rows: list[tuple], *, headers: dict[str, str], report: ImportReport) -> None:
+    """Every row has a Ref., and no Ref. is on two rows; problems go on the report."""
+    seen: dict[str, int] = {}
+    for line, values in rows:
+        ref = str(values.get("ref") or "").strip()
+        if not ref:
+            report.errors.append(
+                RowError(line, headers["ref"], "", "Every action needs a Ref.; this one is blank.")
+            )
+        elif ref.lower() in seen:
+            report.errors.append(
+                RowError(
+                    line, headers["ref"], ref, f"This Ref. is also on row {seen[ref.lower()]}."
+                )
+            )
+        else:
+            seen[ref.lower()] = line
+
+
+def _result_errors(
+    result: Any,
+    *,
+    dataset: tablib.Dataset,
+    headers: dict[str, str],
+    lines: list[int],
+    report: ImportReport,
+) -> None:
+    """The rows import-export refused, by the file's row, column and cell, on the report."""
+    names = list(headers)
+    for invalid in result.invalid_rows:
+        line = lines[invalid.number - 1]
+        for attribute, messages in invalid.error_dict.items():
+            column = headers.get(attribute, "")
+            value = (
+                dataset[invalid.number - 1][names.index(attribute)] if attribute in names else ""
+            )
+            for message in messages:
+                report.errors.append(
+                    RowError(line, column, "" if value is None else str(value), _tidy(message))
+                )
+    for number, errors in result.row_errors():
+        for error in errors:
+            report.errors.append(
+                RowError(lines[number - 1], "", "", f"Could not be saved: {error.error}")
+            )
 
 
 def _tidy(message: str) -> str:

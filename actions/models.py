@@ -250,7 +250,7 @@ class Plan(models.Model):
         "fortnightly periods count from it.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    # A new plan year (actions.carryover): the plan it carried on from, and, on the old
+    # A new plan year (actions.carry_over): the plan it carried on from, and, on the old
     # plan, when it closed. A closed plan is read-only: every write service refuses it.
     previous = models.ForeignKey(
         "self",
@@ -653,7 +653,7 @@ class PlanEvent(models.Model):
 class CarryOver(models.Model):
     """A plan year carried into the next: the open actions moved, the closed ones stayed.
 
-    ``counts`` holds what was counted before and after (``actions.carryover``), so the
+    ``counts`` holds what was counted before and after (``actions.carry_over``), so the
     result page and the record read the same figures later.
     """
 

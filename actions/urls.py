@@ -23,7 +23,7 @@ urlpatterns = [
     path("imports/<uuid:token>/status/", import_views.import_job_status, name="import_job_status"),
     path("", include("actions.pmo_urls")),
     path("", include("actions.people_urls")),
-    path("", include("actions.findings_urls")),
-    path("", include("actions.carryover_urls")),
-    path("", include("actions.export_urls")),
+    path("", include("actions.inspections.urls")),
+    path("", include("actions.carry_over.urls")),
+    path("", include("actions.exports.urls")),
 ]

@@ -12,8 +12,9 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from actions import findings, services
+from actions import services
 from actions.importer import plan_import
+from actions.inspections import ratings
 from actions.models import Action, ExecRole, Inspection, KeyQuestion, Plan, Rating, Role
 
 from .kpis import demo_kpis_seed
@@ -98,7 +99,7 @@ def demo_seed(*, history: bool = False, now: dt.datetime | None = None) -> Plan:
             },
         )
         if not inspection.ratings.exists():
-            findings.inspection_ratings_save(inspection=inspection, grid=DEMO_RATINGS)
+            ratings.inspection_ratings_save(inspection=inspection, grid=DEMO_RATINGS)
         plan = Plan.objects.filter(name=PLAN_NAME).order_by("id").first()
         if plan is not None:
             return plan  # seeded before: the plan has moved on since, and keeps its past

@@ -165,7 +165,7 @@ class ClosureRequestQuerySet(models.QuerySet):
         if plan.closed_at is None:
             return self.filter(action__plan=plan)
         # A closed plan's reports also read the closures of the actions carried on into the
-        # new plan year (actions.carryover), as asked for while they were in it.
+        # new plan year (actions.carry_over), as asked for while they were in it.
         return self.filter(
             Q(action__plan=plan) | Q(action__carried_from=plan, requested_at__lte=plan.closed_at)
         )

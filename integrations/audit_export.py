@@ -3,7 +3,7 @@ for a date range, as CSV (one file) or Excel (one sheet per source).
 
 Rows read like the action page: field labels and display values from ``actions.history``,
 and the name recorded when the change was made. Every cell goes through the plan
-download's guard (``actions.exports``), so a narrative typed as a formula stays text.
+download's guard (``actions.exports.cells``), so a narrative typed as a formula stays text.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from django.utils.text import slugify
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from actions import exports
+from actions.exports import cells
 from actions.models import HistoryEntry, Plan, PlanEvent
 from evidence.models import SignOff
 
@@ -150,7 +150,7 @@ def audit_csv(audit: AuditRange) -> bytes:
     ]
     merged.sort(key=lambda item: (item[0], item[1]))
     for _, _, name, row in merged:
-        writer.writerow([name, *(exports.csv_cell(v) for v in row)])
+        writer.writerow([name, *(cells.csv_cell(v) for v in row)])
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -159,7 +159,7 @@ def audit_xlsx(audit: AuditRange) -> bytes:
     book = openpyxl.Workbook()
     book.remove(book.active)
     header_font = Font(bold=True, color="FFFFFF")
-    header_fill = PatternFill("solid", fgColor=exports.HEADER_FILL)
+    header_fill = PatternFill("solid", fgColor=cells.HEADER_FILL)
     wrap = Alignment(vertical="top", wrap_text=True)
     top = Alignment(vertical="top")
     for name, rows in audit_rows(audit).items():
@@ -170,13 +170,13 @@ def audit_xlsx(audit: AuditRange) -> bytes:
             sheet.column_dimensions[get_column_letter(col)].width = WIDTHS[col - 1]
         for r, row in enumerate(rows, start=2):
             for col, value in enumerate(row, start=1):
-                written, as_text = exports.xlsx_value(value)
+                written, as_text = cells.xlsx_value(value)
                 cell = sheet.cell(row=r, column=col, value=written)
                 if as_text:
                     cell.data_type = "s"  # text, never a formula
                     cell.quotePrefix = True
                 if isinstance(value, dt.datetime):
-                    cell.number_format = exports.DATETIME_FORMAT
+                    cell.number_format = cells.DATETIME_FORMAT
                 cell.alignment = wrap if HEADERS[col - 1] in WRAPPED else top
         sheet.freeze_panes = "A2"
     out = io.BytesIO()

@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from actions import access, exports
+from actions import access
+from actions.exports import cells
 
 from . import audit_export, services, tasks
 from .calendar_feed import calendar_entries, calendar_ics
@@ -145,8 +146,8 @@ def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 AUDIT_FORMATS = {
-    "csv": (audit_export.audit_csv, exports.CSV_TYPE),
-    "xlsx": (audit_export.audit_xlsx, exports.XLSX_TYPE),
+    "csv": (audit_export.audit_csv, cells.CSV_TYPE),
+    "xlsx": (audit_export.audit_xlsx, cells.XLSX_TYPE),
 }
 
 

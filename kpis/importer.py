@@ -2,7 +2,8 @@
 
 Columns: the KPI (its ref or its name), the date and the value; a header row names them.
 Cells are read by ``actions.importer.read_cells`` (streamed, within its row and column
-caps) and parsed as ``kpis.series`` parses a series. Every row goes through
+caps), the header row found by ``actions.importer.header_row_find`` as the plan's is, and
+the cells parsed as ``kpis.series`` parses a series. Every row goes through
 ``services.kpi_value_record``, so a value for a date that already has one replaces it and
 the replaced value is kept.
 """
@@ -10,7 +11,6 @@ the replaced value is kept.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from actions.importer import ImportFileError, read_cells
+from actions.importer import ImportFileError, header_row_find, norm, read_cells
 from actions.models import Plan
 from actions.services import PlanReadOnly
 
@@ -27,17 +27,12 @@ from .charts import format_number
 from .models import Kpi, KpiValue
 from .series import parse_date, parse_value
 
-MAX_HEADER_SEARCH_ROWS = 20
 HEADERS = {
     "ref": {"kpi ref", "kpi ref.", "ref", "ref.", "kpi reference", "reference"},
     "name": {"kpi", "kpi name", "name", "indicator", "measure"},
     "date": {"date", "period", "period end", "month", "week ending", "date measured"},
     "value": {"value", "result", "kpi value"},
 }
-
-
-def _norm(text: Any) -> str:
-    return re.sub(r"\s+", " ", str(text or "")).strip().rstrip(":").lower()
 
 
 @dataclass(frozen=True)
@@ -77,24 +72,30 @@ class KpiImport:
         )
 
 
+def _columns(row: list[Any]) -> dict[str, int]:
+    """The KPI import's fields a row heads: {field: column}."""
+    columns: dict[str, int] = {}
+    for col, cell in enumerate(row):
+        for name, aliases in HEADERS.items():
+            if norm(cell) in aliases and name not in columns:
+                columns[name] = col
+    return columns
+
+
 def _find_header(cells: list[list[Any]]) -> tuple[int, dict[str, int]]:
-    for index, row in enumerate(cells[:MAX_HEADER_SEARCH_ROWS]):
-        columns: dict[str, int] = {}
-        for col, cell in enumerate(row):
-            for name, aliases in HEADERS.items():
-                if _norm(cell) in aliases and name not in columns:
-                    columns[name] = col
-        if "date" in columns and "value" in columns:
-            if "ref" not in columns and "name" not in columns:
-                raise ImportFileError(
-                    f"Row {index + 1} names the date and value columns but not the KPI: add a "
-                    "column “KPI ref” or “KPI name”."
-                )
-            return index, columns
-    raise ImportFileError(
-        "No header row found. The first rows must name the columns “KPI ref” (or “KPI "
-        "name”), “Date” and “Value”."
+    index = header_row_find(
+        cells,
+        lambda row: {"date", "value"} <= _columns(row).keys(),
+        needs=". The first rows must name the columns “KPI ref” (or “KPI name”), “Date” "
+        "and “Value”.",
     )
+    columns = _columns(cells[index])
+    if "ref" not in columns and "name" not in columns:
+        raise ImportFileError(
+            f"Row {index + 1} names the date and value columns but not the KPI: add a "
+            "column “KPI ref” or “KPI name”."
+        )
+    return index, columns
 
 
 def _date(cell: Any) -> dt.date | None:

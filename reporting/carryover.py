@@ -1,4 +1,4 @@
-"""What reporting adds to a plan year's carry-over (``actions.carryover``, via its hooks)."""
+"""What reporting adds to a plan year's carry-over (``actions.carry_over``, via its hooks)."""
 
 from __future__ import annotations
 

@@ -3,17 +3,18 @@
 The hand-labelled set (``labelled.json``) holds findings worded as a new CQC report would word
 them, each with the refs of the open actions of the demo plan (the CCC plan of 2019,
 ``fixtures/ccc-improvement-plan-2019.csv``) that answer it. For each finding the open actions
-are ranked by ``actions.suggest.suggestions_for``; a finding counts as a hit at k when one of
-its right actions is among the first k. Prints top-1 and top-3 accuracy (top-3 is the issue's
-measure, aim 80% or better), the same by wording (near or far from the action's own words),
-each miss, the time to load the model and to embed the plan, and per-finding latency.
+are ranked by ``actions.inspections.suggestions.suggestions_for``; a finding counts as a hit
+at k when one of its right actions is among the first k. Prints top-1 and top-3 accuracy
+(top-3 is the issue's measure, aim 80% or better), the same by wording (near or far from the
+action's own words), each miss, the time to load the model and to embed the plan, and
+per-finding latency.
 
 No database is needed: the plan's actions are built in memory from the fixture.
 
     .venv/bin/python bench/suggestions/run.py [--word-weight W] [--large N] [--json]
 
 ``--word-weight 0`` ranks by the sentence embeddings alone, ``1`` by shared words alone
-(TF-IDF); the product uses ``actions.suggest.WORD_WEIGHT``.
+(TF-IDF); the product uses ``actions.inspections.suggestions.WORD_WEIGHT``.
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ def labelled_findings() -> list[dict]:
 
 def evaluate(actions=None, findings=None) -> Result:
     """Rank the open actions for every labelled finding and count the hits."""
-    from actions.suggest import suggestions_for
+    from actions.inspections.suggestions import suggestions_for
 
     actions = demo_open_actions() if actions is None else actions
     findings = labelled_findings() if findings is None else findings
@@ -114,12 +115,13 @@ def evaluate(actions=None, findings=None) -> Result:
 
 def timings(actions: list, findings: list[dict], large_plan: int = 0) -> dict[str, float]:
     """Seconds to load the model and embed the plan (cold), and per-finding latency (warm)."""
-    from actions import suggest
+    from actions.inspections import suggestions as suggest
+    from actions.inspections.encoder import embeddings_for
     from actions.models import Action
 
     suggest.cache_clear()
     started = time.perf_counter()
-    suggest.embeddings_for(["warm up"])  # loads the model once per process
+    embeddings_for(["warm up"])  # loads the model once per process
     loaded = time.perf_counter()
     suggest.suggestions_for(texts=["embed the plan"], actions=actions)
     embedded = time.perf_counter()
@@ -172,7 +174,7 @@ def main() -> int:
     )
     args = parser.parse_args()
     _django()
-    from actions import suggest
+    from actions.inspections import suggestions as suggest
 
     if args.word_weight is not None:
         suggest.WORD_WEIGHT = args.word_weight

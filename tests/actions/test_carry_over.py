@@ -10,7 +10,8 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from actions import carryover, services
+from actions import services
+from actions.carry_over import plan_year
 from actions.importer import plan_import
 from actions.models import (
     Action,
@@ -142,7 +143,7 @@ def carry(plan, by, **kwargs):
     kwargs.setdefault("name", "IQIP 2021/22")
     kwargs.setdefault("cycle_starts_on", dt.date(2026, 1, 21))
     with time_machine.travel(CARRY_DAY, tick=False):
-        return carryover.plan_carry_over(plan=plan, by=by, **kwargs)
+        return plan_year.plan_carry_over(plan=plan, by=by, **kwargs)
 
 
 def snapshot_of(action: Action) -> dict:
@@ -223,14 +224,14 @@ def test_themes_are_realigned_on_the_way_with_history(year, old_plan, pmo):
 
 
 def test_counts_before_and_after_add_up(year, old_plan, pmo):
-    preview = carryover.carry_over_preview(plan=old_plan)
+    preview = plan_year.carry_over_preview(plan=old_plan)
     assert preview.open["actions"] == 4
     assert preview.closed["actions"] == 1
 
     record = carry(old_plan, pmo)
 
     counts = record.counts
-    for key in carryover.TALLIES:
+    for key in plan_year.TALLIES:
         assert counts["before"][key] == counts["carried"][key] + counts["kept"][key], key
     assert counts["carried"] == preview.open
     assert counts["kept"] == preview.closed
@@ -250,7 +251,7 @@ def test_the_new_plan_takes_the_old_ones_schedule_and_settings(year, old_plan, p
 
     new_plan = carry(old_plan, pmo).to_plan
 
-    for name in carryover.COPIED_PLAN_FIELDS:
+    for name in plan_year.COPIED_PLAN_FIELDS:
         assert getattr(new_plan, name) == getattr(old_plan, name), name
     assert new_plan.cycle_starts_on == dt.date(2026, 1, 21)
     assert new_plan.previous == old_plan
@@ -431,7 +432,7 @@ def test_bad_input_saves_nothing(year, old_plan, pmo, name, message):
 
 
 def test_counts_that_do_not_add_up_save_nothing(year, old_plan, pmo, monkeypatch):
-    real = carryover._tally
+    real = plan_year._tally
     calls = []
 
     def lossy(actions):
@@ -441,9 +442,9 @@ def test_counts_that_do_not_add_up_save_nothing(year, old_plan, pmo, monkeypatch
             counts["updates"] -= 1
         return counts
 
-    monkeypatch.setattr(carryover, "_tally", lossy)
+    monkeypatch.setattr(plan_year, "_tally", lossy)
 
-    with pytest.raises(carryover.CarryOverMismatch):
+    with pytest.raises(plan_year.CarryOverMismatch):
         carry(old_plan, pmo)
 
     old_plan.refresh_from_db()
@@ -459,7 +460,7 @@ def test_counts_that_do_not_add_up_save_nothing(year, old_plan, pmo, monkeypatch
 def test_pmo_starts_a_new_year_through_form_confirmation_and_result(client, year, old_plan, pmo):
     client.force_login(pmo)
     url = reverse("plan_year_start", args=[old_plan.pk])
-    themes = carryover.carry_over_preview(plan=old_plan).themes
+    themes = plan_year.carry_over_preview(plan=old_plan).themes
     training = next(t for t in themes if t.theme == "Training")
 
     page = client.get(url)
@@ -603,7 +604,7 @@ def race_save(action, period):
 
 
 def race_carry(plan, pmo):
-    return lambda: carryover.plan_carry_over(
+    return lambda: plan_year.plan_carry_over(
         plan=plan,
         name="IQIP 2021/22",
         by=pmo,

@@ -16,7 +16,9 @@ from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from actions import exports, services
+from actions import services
+from actions.exports import cells
+from actions.exports import plan_export as exports
 from actions.importer import plan_import
 from actions.models import Action, Finding, FindingKind, HistoryEntry, Status, WeeklyUpdate
 from tests.factories import RECOVERY, ActionFactory, ExecRoleFactory, InspectionFactory, UserFactory
@@ -469,7 +471,7 @@ def test_whoever_reads_the_plan_downloads_it(client, plan, actions, who):
     csv_response = client.get(reverse("plan_export", args=[plan.pk, "csv"]))
 
     assert xlsx.status_code == 200
-    assert xlsx["Content-Type"] == exports.XLSX_TYPE
+    assert xlsx["Content-Type"] == cells.XLSX_TYPE
     assert xlsx["Content-Disposition"].startswith("attachment; filename=")
     assert xlsx["Content-Disposition"].endswith('-2026-01-19.xlsx"')
     assert [r[0] for r in read_xlsx(xlsx.content).iter_rows(min_row=2, values_only=True)] == ["T1"]

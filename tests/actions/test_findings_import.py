@@ -18,8 +18,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Count
 from django.urls import reverse
 
-from actions import findings
-from actions.findings_views import PENDING_KEY
+from actions.inspections import findings_import, mapping
+from actions.inspections.views import PENDING_KEY
 from actions.models import (
     Finding,
     FindingColumnMapping,
@@ -252,7 +252,7 @@ def test_a_reupload_updates_changed_findings_and_keeps_their_links(client, pmo, 
     )
     m1 = Finding.objects.get(inspection=inspection, ref="M1")
     action = ActionFactory(ref="T3")
-    findings.finding_link(finding=m1, action=action, by=pmo)
+    mapping.finding_link(finding=m1, action=action, by=pmo)
 
     changed = [list(r) for r in rows]
     changed[3][3] = "The trust must ensure that all anaesthetists complete PROMPT training."
@@ -359,29 +359,29 @@ def test_anonymous_is_sent_to_sign_in(client, inspection):
 
 
 def test_kind_cells_are_read_with_their_numbers_taken_off():
-    assert findings.kind_pattern("M1") == "m"
-    assert findings.kind_pattern("S 12") == "s"
-    assert findings.kind_pattern("RN2") == "rn"
-    assert findings.kind_pattern("Must do") == "must do"
-    assert findings.kind_pattern("Section 31") == "section 31"
-    assert findings.KIND_GUESSES["m"] == FindingKind.MUST
-    assert findings.KIND_GUESSES["section 31"] == FindingKind.SECTION_31
+    assert findings_import.kind_pattern("M1") == "m"
+    assert findings_import.kind_pattern("S 12") == "s"
+    assert findings_import.kind_pattern("RN2") == "rn"
+    assert findings_import.kind_pattern("Must do") == "must do"
+    assert findings_import.kind_pattern("Section 31") == "section 31"
+    assert findings_import.KIND_GUESSES["m"] == FindingKind.MUST
+    assert findings_import.KIND_GUESSES["section 31"] == FindingKind.SECTION_31
 
 
 def test_key_questions_are_read_as_trusts_write_them():
-    assert findings.key_question_for("Well Led") == KeyQuestion.WELL_LED
-    assert findings.key_question_for("Is it safe?") == KeyQuestion.SAFE
-    assert findings.key_question_for("") == ""
-    assert findings.key_question_for("Safe and effective") is None
+    assert findings_import.key_question_for("Well Led") == KeyQuestion.WELL_LED
+    assert findings_import.key_question_for("Is it safe?") == KeyQuestion.SAFE
+    assert findings_import.key_question_for("") == ""
+    assert findings_import.key_question_for("Safe and effective") is None
 
 
 def test_service_import_is_all_or_nothing(pmo, inspection):
-    table = findings.findings_table_read(csv_bytes(fixture_rows()), "f.csv")
-    mapping = findings.ColumnMapping(
+    table = findings_import.findings_table_read(csv_bytes(fixture_rows()), "f.csv")
+    mapping = findings_import.ColumnMapping(
         columns={"ref": 0, "kind": 0, "core_service": 1, "key_question": 2, "text": 3},
         kind_values={"m": FindingKind.MUST},  # the shoulds' "S" is not mapped
     )
-    report = findings.findings_import(
+    report = findings_import.findings_import(
         inspection=inspection, table=table, mapping=mapping, dry_run=False
     )
     assert not report.ok

@@ -12,7 +12,8 @@ import re
 import pytest
 from django.urls import reverse
 
-from actions import findings, suggest
+from actions.inspections import mapping
+from actions.inspections import suggestions as suggest
 from actions.models import (
     Action,
     Finding,
@@ -157,7 +158,7 @@ def test_the_mapping_page_reads_in_a_fixed_number_of_queries(
 ):
     """However many findings and links: no query per finding for its actions or raising."""
     for f in three_findings:
-        findings.finding_link(finding=f, action=training, by=pmo)
+        mapping.finding_link(finding=f, action=training, by=pmo)
     client.force_login(pmo)
     url = mapping_url(inspection, plan)
     # user, roles, the header's menu, the inspection, the plan, findings, their actions
@@ -165,7 +166,7 @@ def test_the_mapping_page_reads_in_a_fixed_number_of_queries(
     with django_assert_num_queries(9):
         client.get(url)
     for n in range(20):
-        findings.finding_link(
+        mapping.finding_link(
             finding=finding(inspection, f"S{20 + n}", "Another finding"), action=records, by=pmo
         )
     with django_assert_num_queries(9):
@@ -175,8 +176,8 @@ def test_the_mapping_page_reads_in_a_fixed_number_of_queries(
 def test_the_real_engine_puts_the_answering_action_first_offline(
     inspection, plan, training, records, three_findings
 ):
-    rows = findings.mapping_rows(inspection=inspection, plan=plan)
-    problem = findings.suggestions_attach(rows, findings.open_actions(plan))
+    rows = mapping.mapping_rows(inspection=inspection, plan=plan)
+    problem = mapping.suggestions_attach(rows, mapping.open_actions(plan))
     assert problem == ""
     by_ref = {row.finding.ref: row for row in rows}
     assert by_ref["S2"].suggestions[0].action == records
@@ -328,9 +329,9 @@ def test_the_summary_reads_like_seed_001(
     m1, s2, s10 = three_findings
     more = [finding(inspection, f"S{n}", "Mandatory training compliance.") for n in (3, 4)]
     for f in [m1, *more]:
-        findings.finding_link(finding=f, action=training, by=pmo)
-    findings.finding_link(finding=s2, action=records, by=pmo)
-    findings.finding_action_raise(
+        mapping.finding_link(finding=f, action=training, by=pmo)
+    mapping.finding_link(finding=s2, action=records, by=pmo)
+    mapping.finding_action_raise(
         finding=s10,
         plan=plan,
         by=pmo,
@@ -340,7 +341,7 @@ def test_the_summary_reads_like_seed_001(
         requirement="Culture programme.",
     )
     finding(inspection, "S11", "Nobody has mapped this one yet.")
-    summary = findings.mapping_summary(findings.mapping_rows(inspection=inspection, plan=plan))
+    summary = mapping.mapping_summary(mapping.mapping_rows(inspection=inspection, plan=plan))
     assert summary.sentence == (
         "Of the 6 findings, 4 are answered by open actions already in the plan and 2 need "
         "new actions (1 raised so far, 1 still to map)."
@@ -353,14 +354,14 @@ def test_a_finding_linked_only_to_a_completed_action_still_needs_a_new_one(
     pmo, inspection, plan, closed, three_findings
 ):
     closed.findings.add(three_findings[0])  # linked before the action was signed off
-    rows = findings.mapping_rows(inspection=inspection, plan=plan)
-    assert [r.category for r in rows] == [findings.UNMAPPED] * 3
+    rows = mapping.mapping_rows(inspection=inspection, plan=plan)
+    assert [r.category for r in rows] == [mapping.UNMAPPED] * 3
 
 
 def test_the_page_can_show_only_what_is_still_to_map(
     client, pmo, inspection, plan, training, three_findings, engine
 ):
-    findings.finding_link(finding=three_findings[0], action=training, by=pmo)
+    mapping.finding_link(finding=three_findings[0], action=training, by=pmo)
     client.force_login(pmo)
     response = client.get(mapping_url(inspection, plan) + "&show=unmapped")
     assert [r.finding.ref for r in response.context["rows"]] == ["S2", "S10"]

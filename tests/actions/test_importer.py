@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from actions.importer import plan_import
+from actions.importer import ImportFileError, header_row_find, plan_import, rows_under_header
 from actions.models import Action, ExecRole, Finding, HistoryEntry, PlanEvent, Status
 from actions.selectors import status_by_kind
 from tests.factories import InspectionFactory, PlanFactory
@@ -232,3 +232,34 @@ def test_import_plan_command_fails_loudly_on_errors(plan, tmp_path):
     with pytest.raises(CommandError, match="nothing was saved"):
         call_command("import_plan", str(bad), "--plan", str(plan.pk))
     assert Action.objects.count() == 0
+
+
+@pytest.mark.parametrize(("title_rows", "found"), [(19, True), (20, False)])
+def test_the_header_is_looked_for_in_the_first_20_rows(plan, title_rows, found):
+    """Titles and notes above the header are passed over, up to row 20 and no further."""
+    rows = ["CQC improvement plan"] * title_rows + [HEADER]
+    data = "\n".join([*rows, "X1,Risk,Trust wide,Must do,Risk text,G,CE,01/01/19,30/06/19"])
+
+    report = plan_import(plan=plan, data=data.encode(), filename="plan.csv")
+
+    if found:
+        assert report.ok, report.errors
+        assert report.header_line == 20
+    else:
+        assert "No header row found in the first 20 rows. The plan needs" in (
+            report.errors[0].message
+        )
+
+
+def test_plan_findings_and_kpi_imports_search_for_the_header_alike():
+    """One search serves every import: each row tested in turn, then the next test."""
+    cells = [["Title"], ["", ""], ["Ref", "Text"], ["M1", "Staff must be trained"]]
+
+    assert header_row_find(cells, lambda row: "Ref" in row, needs=".") == 2
+    assert (
+        header_row_find(cells, lambda row: "Missing" in row, lambda row: len(row) == 2, needs="")
+        == 1
+    )
+    assert rows_under_header(cells, 2) == [(4, ["M1", "Staff must be trained"])]
+    with pytest.raises(ImportFileError, match="in the first 20 rows: it needs a Ref column"):
+        header_row_find(cells, lambda row: "Missing" in row, needs=": it needs a Ref column")

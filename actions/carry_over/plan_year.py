@@ -22,8 +22,8 @@ from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from . import history, hooks, services
-from .models import (
+from .. import history, hooks, services
+from ..models import (
     Action,
     CarryOver,
     HistoryEntry,
@@ -159,34 +159,13 @@ def plan_carry_over(
     """
     now = now or timezone.now()
     services.plan_ensure_writable(plan)
-    name = (name or "").strip()
-    errors: dict[str, list[str]] = {}
-    if not name:
-        errors["name"] = ["Give the new plan year a name, for example 2021/22 IQIP."]
-    elif name.lower() == plan.name.strip().lower():
-        errors["name"] = ["The new plan year needs a name of its own, not the old plan's."]
-    renames = {
-        old: new.strip()
-        for old, new in (themes or {}).items()
-        if new is not None and new.strip() and new.strip() != old
-    }
-    too_long = [new for new in renames.values() if len(new) > 100]
-    if too_long:
-        errors["themes"] = [f"Keep each theme to 100 characters or fewer: “{too_long[0][:40]}…”."]
-    if errors:
-        raise ValidationError(errors)
+    name, renames = _checked(plan=plan, name=name, themes=themes or {})
 
     services.plan_lock_due(plan=plan, now=now)  # due locks first, with every action in them
     with transaction.atomic():
         plan = Plan.objects.select_for_update().get(pk=plan.pk)
         services.plan_ensure_writable(plan)  # a second PMO (or a double click) got here first
-        # Saves hold their period's row while they write: taking the plan's open periods
-        # waits for those in flight, and the ones after see the plan closed and are refused.
-        list(
-            ReportingPeriod.objects.select_for_update()
-            .filter(plan=plan, locked_at__isnull=True)
-            .values_list("pk", flat=True)
-        )
+        _hold_open_periods(plan)
         locked_label = _lock_open_period(plan=plan, by=by, name=name, now=now)
         # The drafts of the old plan's last locks, built while every action is still in it:
         # a report reads the closures waiting at its lock by plan (``hooks``).
@@ -195,66 +174,16 @@ def plan_carry_over(
         before_open = _tally(plan.actions.open())
         before_closed = _tally(plan.actions.filter(status=Status.BLUE))
 
-        new_plan = Plan(
-            name=name,
-            inspection=inspection if inspection is not None else plan.inspection,
-            cycle_starts_on=cycle_starts_on,
-            previous=plan,
-            **{f: getattr(plan, f) for f in COPIED_PLAN_FIELDS},
+        new_plan = _new_plan_create(
+            old=plan, name=name, cycle_starts_on=cycle_starts_on, inspection=inspection
         )
-        new_plan.full_clean()
-        new_plan.save()
-        _copy_plan_settings(old=plan, new=new_plan)
+        moved, themes_changed = _open_actions_move(
+            old=plan, new=new_plan, renames=renames, by=by, now=now
+        )
 
-        moving = list(
-            Action.objects.select_for_update()
-            .filter(plan=plan)
-            .exclude(status=Status.BLUE)
-            .order_by("id")
+        carried, kept = _counts_after(
+            old=plan, new=new_plan, moved=moved, before=(before_open, before_closed)
         )
-        entries = []
-        themes_changed = 0
-        for action in moving:
-            changes: dict[str, list[Any]] = {
-                history.PLAN: history.change(
-                    {"id": plan.pk, "name": plan.name}, {"id": new_plan.pk, "name": new_plan.name}
-                )
-            }
-            new_theme = renames.get(action.theme)
-            if new_theme is not None:
-                changes[history.THEME] = history.change(action.theme, new_theme)
-                action.theme = new_theme
-                themes_changed += 1
-            action.plan = new_plan
-            action.carried_from = plan
-            action.version += 1
-            action.updated_at = now
-            entries.append(
-                HistoryEntry(
-                    action=action,
-                    actor=by,
-                    actor_name=history.user_name(by),
-                    at=now,
-                    kind=HistoryEntry.Kind.CHANGED,
-                    version=action.version,
-                    changes=changes,
-                    note=f"Carried, still open, from {plan.name} into the new plan year "
-                    f"{new_plan.name}, with its updates, evidence and history.",
-                )
-            )
-        Action.objects.bulk_update(
-            moving, ["plan", "carried_from", "theme", "version", "updated_at"], batch_size=500
-        )
-        HistoryEntry.objects.bulk_create(entries, batch_size=500)
-
-        carried = _tally(new_plan.actions.all())
-        carried["history"] -= len(entries)  # the carry-over's own entries, counted apart
-        kept = _tally(plan.actions.all())
-        if carried != before_open or kept != before_closed:
-            raise CarryOverMismatch(
-                f"Counts before {before_open} / {before_closed} do not match after "
-                f"{carried} / {kept}; nothing was saved."
-            )
         plan.closed_at = now
         plan.save(update_fields=["closed_at"])
         record = CarryOver.objects.create(
@@ -268,11 +197,126 @@ def plan_carry_over(
                 "carried": carried,
                 "kept": kept,
                 "themes_changed": themes_changed,
-                "history_added": len(entries),
+                "history_added": moved,
                 "locked_period": locked_label,
             },
         )
     return record
+
+
+def _counts_after(
+    *, old: Plan, new: Plan, moved: int, before: tuple[dict[str, int], dict[str, int]]
+) -> tuple[dict[str, int], dict[str, int]]:
+    """What was carried and what was kept, checked against the counts before the move."""
+    carried = _tally(new.actions.all())
+    carried["history"] -= moved  # the carry-over's own entries, counted apart
+    kept = _tally(old.actions.all())
+    if (carried, kept) != before:
+        raise CarryOverMismatch(
+            f"Counts before {before[0]} / {before[1]} do not match after "
+            f"{carried} / {kept}; nothing was saved."
+        )
+    return carried, kept
+
+
+def _checked(*, plan: Plan, name: str, themes: dict[str, str]) -> tuple[str, dict[str, str]]:
+    """The new plan's name and the theme renames that change something, or the errors."""
+    name = (name or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not name:
+        errors["name"] = ["Give the new plan year a name, for example 2021/22 IQIP."]
+    elif name.lower() == plan.name.strip().lower():
+        errors["name"] = ["The new plan year needs a name of its own, not the old plan's."]
+    renames = {
+        old: new.strip()
+        for old, new in themes.items()
+        if new is not None and new.strip() and new.strip() != old
+    }
+    too_long = [new for new in renames.values() if len(new) > 100]
+    if too_long:
+        errors["themes"] = [f"Keep each theme to 100 characters or fewer: “{too_long[0][:40]}…”."]
+    if errors:
+        raise ValidationError(errors)
+    return name, renames
+
+
+def _hold_open_periods(plan: Plan) -> None:
+    """Saves hold their period's row while they write: taking the plan's open periods
+    waits for those in flight, and the ones after see the plan closed and are refused."""
+    list(
+        ReportingPeriod.objects.select_for_update()
+        .filter(plan=plan, locked_at__isnull=True)
+        .values_list("pk", flat=True)
+    )
+
+
+def _new_plan_create(
+    *, old: Plan, name: str, cycle_starts_on: dt.date, inspection: Inspection | None
+) -> Plan:
+    """The new plan year, on the old plan's schedule and with its settings."""
+    new_plan = Plan(
+        name=name,
+        inspection=inspection if inspection is not None else old.inspection,
+        cycle_starts_on=cycle_starts_on,
+        previous=old,
+        **{f: getattr(old, f) for f in COPIED_PLAN_FIELDS},
+    )
+    new_plan.full_clean()
+    new_plan.save()
+    _copy_plan_settings(old=old, new=new_plan)
+    return new_plan
+
+
+def _open_actions_move(
+    *,
+    old: Plan,
+    new: Plan,
+    renames: dict[str, str],
+    by: AbstractBaseUser | None,
+    now: dt.datetime,
+) -> tuple[int, int]:
+    """Move the open actions, each with a history entry saying so: (moved, themes changed)."""
+    moving = list(
+        Action.objects.select_for_update()
+        .filter(plan=old)
+        .exclude(status=Status.BLUE)
+        .order_by("id")
+    )
+    entries = []
+    themes_changed = 0
+    for action in moving:
+        changes: dict[str, list[Any]] = {
+            history.PLAN: history.change(
+                {"id": old.pk, "name": old.name}, {"id": new.pk, "name": new.name}
+            )
+        }
+        new_theme = renames.get(action.theme)
+        if new_theme is not None:
+            changes[history.THEME] = history.change(action.theme, new_theme)
+            action.theme = new_theme
+            themes_changed += 1
+        action.plan = new
+        action.carried_from = old
+        action.version += 1
+        action.updated_at = now
+        entries.append(
+            HistoryEntry(
+                action=action,
+                actor=by,
+                actor_name=history.user_name(by),
+                at=now,
+                kind=HistoryEntry.Kind.CHANGED,
+                version=action.version,
+                changes=changes,
+                note=f"Carried, still open, from {old.name} into the new plan year "
+                f"{new.name}, with its updates, evidence and history.",
+            )
+        )
+    Action.objects.bulk_update(
+        moving, ["plan", "carried_from", "theme", "version", "updated_at"], batch_size=500
+    )
+    HistoryEntry.objects.bulk_create(entries, batch_size=500)
+    return len(entries), themes_changed
 
 
 def _lock_open_period(

@@ -1,6 +1,6 @@
 """Forms for a new report: the ratings grid, the findings file and its column mapping.
 
-Forms only validate; the views hand the cleaned data to ``actions.findings``.
+Forms only validate; the views hand the cleaned data to ``actions.inspections``.
 """
 
 from __future__ import annotations
@@ -10,19 +10,16 @@ from pathlib import Path
 
 from django import forms
 
-from .findings import (
+from ..models import FindingKind, Rating
+from .findings_import import (
     FINDING_FIELDS,
-    MAX_SERVICE_LENGTH,
-    RATING_COLUMNS,
     REQUIRED_FIELDS,
     ColumnMapping,
     FindingTable,
-    RatingsRow,
     column_label,
     kind_pattern,
-    tidy_service,
 )
-from .models import FindingKind, Rating
+from .ratings import MAX_SERVICE_LENGTH, RATING_COLUMNS, RatingsRow, tidy_service
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 BLANK_ROWS = 3

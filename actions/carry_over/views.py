@@ -10,15 +10,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from . import access, carryover
-from .models import CarryOver, Inspection, Plan
-from .pmo_forms import uk_date_field
+from .. import access
+from ..models import CarryOver, Inspection, Plan
+from ..pmo_forms import uk_date_field
+from . import plan_year
 
 INVALID = 422
 
 
 class NewPlanYearForm(forms.Form):
-    """Only validates; ``carryover.plan_carry_over`` does the work."""
+    """Only validates; ``plan_year.plan_carry_over`` does the work."""
 
     name = forms.CharField(
         label="Name of the new plan year",
@@ -40,7 +41,7 @@ class NewPlanYearForm(forms.Form):
         help_text="Choose the new report if the plan year starts from one.",
     )
 
-    def __init__(self, *args, plan: Plan, themes: list[carryover.ThemeRow], **kwargs):
+    def __init__(self, *args, plan: Plan, themes: list[plan_year.ThemeRow], **kwargs):
         super().__init__(*args, **kwargs)
         self.themes = themes
         self.fields["inspection"].empty_label = (
@@ -92,14 +93,14 @@ def plan_year_start(request: HttpRequest, pk: int) -> HttpResponse:
         messages.info(request, f"{plan.name} is closed; its open actions were carried over.")
         record = CarryOver.objects.filter(from_plan=plan).first()
         return redirect("plan_year_result", record.pk) if record else redirect(plan)
-    preview = carryover.carry_over_preview(plan=plan)
+    preview = plan_year.carry_over_preview(plan=plan)
     form = NewPlanYearForm(request.POST or None, plan=plan, themes=preview.themes)
     context = {"plan": plan, "preview": preview, "form": form}
     if request.method == "POST" and form.is_valid():
         if "confirm" not in request.POST:
             return render(request, "actions/carryover/confirm.html", context)
         try:
-            record = carryover.plan_carry_over(
+            record = plan_year.plan_carry_over(
                 plan=plan,
                 name=form.cleaned_data["name"],
                 by=request.user,
@@ -131,12 +132,12 @@ def plan_year_result(request: HttpRequest, pk: int) -> HttpResponse:
     counts = record.counts
     rows = [
         (
-            carryover.TALLY_LABELS[k],
+            plan_year.TALLY_LABELS[k],
             counts["before"][k],
             counts["carried"][k],
             counts["kept"][k],
         )
-        for k in carryover.TALLIES
+        for k in plan_year.TALLIES
     ]
     return render(
         request,

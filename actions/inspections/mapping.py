@@ -1,0 +1,256 @@
+"""Each finding of a new report mapped onto the open actions of a plan (seed 001): linked
+to the actions that already answer it, or answered by a new action raised from it.
+
+Writes are ``finding_link``, ``finding_unlink`` and ``finding_action_raise``, each in one
+transaction; the reads the mapping page shares (its rows, the suggestions on them and the
+summary sentence) follow them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from .. import services
+from ..models import Action, Finding, FindingKind, Inspection, Plan, RaisedAction, Status
+
+REF_LENGTH = Action._meta.get_field("ref").max_length or 20
+
+
+def finding_link(
+    *,
+    finding: Finding,
+    action: Action,
+    by: AbstractBaseUser | None,
+    now: dt.datetime | None = None,
+) -> Action:
+    """Record that ``action`` already answers ``finding``; on the action's history."""
+    if not action.is_open:
+        raise ValidationError(
+            f"{action.ref} is complete (Blue): raise a new action for this finding instead."
+        )
+    current = list(action.findings.all())
+    if finding in current:
+        return action
+    return services.action_edit(
+        action=action,
+        by=by,
+        base_version=None,
+        findings=[*current, finding],
+        note=f"Answers finding {finding.ref} of {finding.inspection}",
+        now=now,
+    )
+
+
+def finding_unlink(
+    *,
+    finding: Finding,
+    action: Action,
+    by: AbstractBaseUser | None,
+    now: dt.datetime | None = None,
+) -> Action:
+    current = list(action.findings.all())
+    if finding not in current:
+        return action
+    return services.action_edit(
+        action=action,
+        by=by,
+        base_version=None,
+        findings=[f for f in current if f.pk != finding.pk],
+        note=f"No longer answers finding {finding.ref} of {finding.inspection}",
+        now=now,
+    )
+
+
+def finding_action_raise(
+    *,
+    finding: Finding,
+    plan: Plan,
+    by: AbstractBaseUser | None,
+    findings: Iterable[Finding] = (),
+    now: dt.datetime | None = None,
+    **fields: Any,
+) -> Action:
+    """A new action in ``plan`` answering ``finding``, recorded as raised from it."""
+    now = now or timezone.now()
+    answers = [finding, *(f for f in findings if f.pk != finding.pk)]
+    with transaction.atomic():
+        action = services.action_create(plan=plan, by=by, findings=answers, now=now, **fields)
+        RaisedAction.objects.create(finding=finding, action=action, raised_by=by, raised_at=now)
+    return action
+
+
+def raise_initial(*, finding: Finding, plan: Plan) -> dict[str, Any]:
+    """The new action's form, filled from the finding: the PMO checks it and saves."""
+    ref = finding.ref
+    if Action.objects.filter(plan=plan, ref=ref).exists():
+        year = finding.inspection.published_on.year if finding.inspection.published_on else ""
+        ref = f"{finding.ref}/{year}" if year else f"{finding.ref}-new"
+    return {
+        "ref": ref[:REF_LENGTH],
+        "department": finding.core_service,
+        "kind": finding.kind,
+        "requirement": finding.text,
+        "findings": [finding],
+        "status": Status.WHITE,
+    }
+
+
+EXISTING = "existing"
+NEW = "new"
+UNMAPPED = "unmapped"
+NO_THEME = "No theme"
+
+
+@dataclass
+class FindingMapRow:
+    """One finding on the mapping page: the plan's actions it is linked to, and suggestions."""
+
+    finding: Finding
+    linked: list[Action]
+    raised_here: set[int]  # linked actions raised from this inspection's findings
+    suggestions: list[Any] = field(default_factory=list)  # suggestions.Suggestion
+
+    @property
+    def category(self) -> str:
+        if any(a.is_open and a.pk not in self.raised_here for a in self.linked):
+            return EXISTING
+        if any(a.pk in self.raised_here for a in self.linked):
+            return NEW
+        return UNMAPPED
+
+    @property
+    def theme(self) -> str:
+        pool = (
+            [a for a in self.linked if a.is_open and a.pk not in self.raised_here]
+            if self.category == EXISTING
+            else [a for a in self.linked if a.pk in self.raised_here]
+        )
+        return next((a.theme for a in pool if a.theme), NO_THEME)
+
+    @property
+    def linked_ids(self) -> set[int]:
+        return {a.pk for a in self.linked}
+
+
+def mapping_rows(
+    *, inspection: Inspection, plan: Plan, finding_ids: Sequence[int] | None = None
+) -> list[FindingMapRow]:
+    """The inspection's findings with the plan's actions linked to each (three queries)."""
+    findings = inspection.findings.prefetch_related(
+        Prefetch(
+            "actions",
+            queryset=Action.objects.filter(plan=plan)
+            .select_related("raised_from__finding")
+            .order_by("ref", "id"),
+            to_attr="plan_actions",
+        )
+    )
+    if finding_ids is not None:
+        findings = findings.filter(pk__in=finding_ids)
+    findings = sorted(findings, key=finding_order)
+    rows = []
+    for finding in findings:
+        raised_here = set()
+        for action in finding.plan_actions:
+            raised = getattr(action, "raised_from", None)
+            if raised is not None and raised.finding.inspection_id == inspection.pk:
+                raised_here.add(action.pk)
+        rows.append(FindingMapRow(finding, finding.plan_actions, raised_here))
+    return rows
+
+
+KIND_ORDER = [
+    FindingKind.SECTION_31,
+    FindingKind.SECTION_29A,
+    FindingKind.REGULATORY,
+    FindingKind.MUST,
+    FindingKind.SHOULD,
+]
+
+
+def finding_order(finding: Finding) -> tuple:
+    """Notices, then musts, then shoulds, as reports list them; S2 before S10."""
+    natural = tuple(
+        (0, int(part), "") if part.isdigit() else (1, 0, part.lower())
+        for part in re.split(r"(\d+)", finding.ref)
+        if part
+    )
+    return (KIND_ORDER.index(FindingKind(finding.kind)), natural, finding.pk)
+
+
+def open_actions(plan: Plan) -> list[Action]:
+    return list(plan.actions.open().order_by("ref", "id"))
+
+
+def suggestions_attach(rows: list[FindingMapRow], actions: Sequence[Action]) -> str:
+    """Fill each row's suggestions in one call to the engine; an explanation if it cannot."""
+    from . import suggestions as suggest
+
+    if not rows:
+        return ""
+    try:
+        ranked = suggest.suggestions_for(
+            texts=[row.finding.text for row in rows], actions=actions, top=3
+        )
+    except suggest.ModelMissing as error:
+        return str(error)
+    for row, suggestions in zip(rows, ranked, strict=True):
+        row.suggestions = suggestions
+    return ""
+
+
+@dataclass
+class MappingSummary:
+    total: int
+    existing: int
+    new: int
+    unmapped: int
+    existing_by_theme: list[tuple[str, int]]
+    new_by_theme: list[tuple[str, int]]
+
+    @property
+    def need_new(self) -> int:
+        return self.new + self.unmapped
+
+    @property
+    def sentence(self) -> str:
+        """Seed 001's way of putting it: "19 of 36 … are currently captured … as open actions"."""
+        if not self.total:
+            return "This inspection has no findings yet."
+        return (
+            f"Of the {self.total} finding{'s' if self.total != 1 else ''}, {self.existing} "
+            f"{'is' if self.existing == 1 else 'are'} answered by open actions already in the "
+            f"plan and {self.need_new} need{'s' if self.need_new == 1 else ''} new actions "
+            f"({self.new} raised so far, {self.unmapped} still to map)."
+        )
+
+
+def mapping_summary(rows: Sequence[FindingMapRow]) -> MappingSummary:
+    by_theme: dict[str, Counter[str]] = defaultdict(Counter)
+    for row in rows:
+        if row.category != UNMAPPED:
+            by_theme[row.category][row.theme] += 1
+    counts = Counter(row.category for row in rows)
+
+    def ordered(counter: Counter[str]) -> list[tuple[str, int]]:
+        return sorted(counter.items(), key=lambda item: (-item[1], item[0] == NO_THEME, item[0]))
+
+    return MappingSummary(
+        total=len(rows),
+        existing=counts[EXISTING],
+        new=counts[NEW],
+        unmapped=counts[UNMAPPED],
+        existing_by_theme=ordered(by_theme[EXISTING]),
+        new_by_theme=ordered(by_theme[NEW]),
+    )
