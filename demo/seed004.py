@@ -25,8 +25,8 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from actions import findings as finding_services
 from actions import services
+from actions.inspections import ratings
 from actions.models import (
     ExecRole,
     Finding,
@@ -792,7 +792,7 @@ def _inspection() -> Inspection:
         },
     )
     if not inspection.ratings.exists():
-        finding_services.inspection_ratings_save(inspection=inspection, grid=RATINGS)
+        ratings.inspection_ratings_save(inspection=inspection, grid=RATINGS)
     return inspection
 
 
