@@ -26,4 +26,5 @@ urlpatterns = [
     path("", include("actions.findings_urls")),
     path("", include("actions.carryover_urls")),
     path("", include("actions.export_urls")),
+    path("", include("actions.baseline_urls")),
 ]
