@@ -109,12 +109,14 @@ def get_finding_for_pmo(request: HttpRequest, pk: int) -> Finding:
 
 
 def can_view_change_request(user, change: ChangeRequest) -> bool:
-    """The plan's readers, whoever raised it, and the action's lead."""
+    """The plan's readers, whoever decides changes, whoever raised it, the action's lead."""
     if can_read_plan(user):
         return True
     if not user.is_authenticated:
         return False
-    return user.pk in (change.requested_by_id, change.action.action_lead_id)
+    if user.pk in (change.requested_by_id, change.action.action_lead_id):
+        return True
+    return can_decide_changes(user)
 
 
 def get_change_request_for_view(request: HttpRequest, pk: int) -> ChangeRequest:
@@ -147,3 +149,12 @@ def get_action_for_change_request(request: HttpRequest, pk: int) -> Action:
     if not can_request_change(request.user, action):
         raise PermissionDenied("Only the action's lead or the PMO can ask to change it.")
     return action
+
+
+def get_plan_for_change_requests(request: HttpRequest, pk: int) -> Plan:
+    """The plan's readers, and whoever decides changes (an exec role holder may not read
+    the whole plan but sits on the executive improvement board)."""
+    plan = get_object_or_404(Plan, pk=pk)
+    if not (can_read_plan(request.user) or can_decide_changes(request.user)):
+        raise PermissionDenied("Change requests are for the PMO, exec leads and the board.")
+    return plan

@@ -88,7 +88,7 @@ def baseline_take(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def change_request_list(request: HttpRequest, pk: int) -> HttpResponse:
     """Every change request of the plan, those waiting for a decision first."""
-    plan = access.get_plan_for_reading(request, pk)
+    plan = access.get_plan_for_change_requests(request, pk)
     changes = list(baseline.change_requests_for_plan(plan))
     return render(
         request,
