@@ -272,3 +272,36 @@ def test_an_action_outside_the_baseline_says_so(client, pmo, baselined, lead):
     assert "Not in the baseline" in page
     baseline_page = client.get(reverse("plan_baseline", args=[baselined.pk])).content.decode()
     assert "Not in the baseline" in baseline_page
+
+
+def test_the_baseline_and_change_request_pages_do_not_grow_with_the_plan(
+    client, pmo, lead, baselined, django_assert_num_queries
+):
+    """The same queries for 1 action or 26, and for 0 requests or 21: not one per action
+    (the baseline page reads the baselines, their dates and the actions once each) nor one
+    per request (the list reads them with their actions and people in one query)."""
+    client.force_login(pmo)
+    pages = [
+        (reverse("plan_baseline", args=[baselined.pk]), BASELINE_PAGE_QUERIES),
+        (reverse("change_requests", args=[baselined.pk]), CHANGE_LIST_QUERIES),
+    ]
+    for url, _ in pages:
+        client.get(url)  # warm the session
+    for url, queries in pages:
+        with django_assert_num_queries(queries):
+            client.get(url)
+    for n in range(20):
+        ActionFactory(plan=baselined, ref=f"M{n}", action_lead=lead)
+    baseline.baseline_take(plan=baselined, by=pmo, reason="Again")
+    for action in baselined.actions.all():
+        baseline.change_request_raise(
+            action=action, by=lead, reason="x", proposed_end_date=dt.date(2027, 1, 31)
+        )
+    ActionFactory.create_batch(5, plan=baselined, action_lead=lead)  # not in the baseline
+    for url, queries in pages:
+        with django_assert_num_queries(queries):
+            client.get(url)
+
+
+BASELINE_PAGE_QUERIES = 8
+CHANGE_LIST_QUERIES = 5
