@@ -220,6 +220,11 @@ def change_request_approve(
             raise PermissionDenied("You raised this change: someone else must decide it.")
         action = current.action
         services.plan_ensure_writable(action.plan)
+        if action.status == Status.BLUE:
+            raise ValidationError(
+                f"{action.ref} is complete (Blue): its plan cannot change. Refuse the request "
+                "or ask the requester to withdraw it."
+            )
         fields: dict[str, Any] = (
             {"end_date": current.proposed_end_date}
             if current.kind == ChangeRequest.Kind.END_DATE

@@ -86,12 +86,15 @@ def navigation(user) -> Navigation:
     roles = roles_of(user)
     is_pmo = Role.PMO in roles
     reads_plan = bool(roles & READERS_OF_THE_PLAN)
+    newest_plan = Plan.objects.order_by("-created_at", "-id").values("pk")[:1]
     annotations = {
         "leads": Exists(Action.objects.open().filter(action_lead=OuterRef("pk"))),
         "holds_exec": Exists(ExecRole.objects.filter(holder=OuterRef("pk"))),
-        "newest_plan": Subquery(Plan.objects.order_by("-created_at", "-id").values("pk")[:1]),
+        "newest_plan": Subquery(newest_plan),
         "waiting_changes": Subquery(
-            ChangeRequest.objects.filter(state=ChangeRequest.State.PENDING)
+            ChangeRequest.objects.filter(
+                state=ChangeRequest.State.PENDING, action__plan_id=Subquery(newest_plan)
+            )
             .order_by()
             .values("state")
             .annotate(n=Count("pk"))

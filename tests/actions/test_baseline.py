@@ -473,3 +473,18 @@ def test_a_closed_action_cannot_be_changed(plan, lead, actions, baselined):
         baseline.change_request_raise(
             action=actions["D1"], by=lead, reason="x", proposed_end_date=dt.date(2026, 9, 30)
         )
+
+
+def test_a_change_to_an_action_signed_off_since_is_not_approved(
+    plan, lead, pmo, actions, baselined
+):
+    [request] = baseline.change_request_raise(
+        action=actions["D2"], by=lead, reason="x", proposed_end_date=dt.date(2026, 9, 30)
+    )
+    Action.objects.filter(pk=actions["D2"].pk).update(status=Status.BLUE)
+
+    with pytest.raises(ValidationError, match="complete"):
+        baseline.change_request_approve(request=request, by=pmo)
+
+    request.refresh_from_db()
+    assert request.is_pending
