@@ -488,3 +488,28 @@ def test_a_change_to_an_action_signed_off_since_is_not_approved(
 
     request.refresh_from_db()
     assert request.is_pending
+
+
+def test_the_trajectory_chart_draws_the_forecast_beside_the_baseline():
+    from reporting.board.charts import trajectory_chart
+
+    chart = trajectory_chart(
+        title="Progress against trajectory",
+        months=["Apr 2026", "May 2026"],
+        planned=[9.1, 18.2],
+        actual=[0.0, 9.1],
+        forecast=[0.0, 0.0],
+    )
+
+    assert chart.headers == [
+        "Month",
+        "Planned (baseline)",
+        "Forecast (current end dates)",
+        "Signed off",
+    ]
+    assert chart.rows[-1] == ["May 2026", "18%", "0%", "9%"]
+    assert "Forecast (current end dates)" in chart.image
+    with pytest.raises(ValueError, match="one of each per month"):
+        trajectory_chart(
+            title="x", months=["May 2026"], planned=[1.0], actual=[1.0], forecast=[1.0, 2.0]
+        )
