@@ -91,3 +91,26 @@ def test_pmo_approves_the_plan_and_sets_its_baseline(new_context, frozen_now, pl
     expect(page.get_by_text("Plan approved and baselined")).to_be_visible()
     expect(page.get_by_role("button", name="Re-baseline the plan")).to_be_visible()
     checked(page, width)
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_board_dashboard_shows_the_forecast_and_the_months_changes(
+    new_context, frozen_now, plan, lead, pmo, board, width
+):
+    action = ActionFactory(plan=plan, ref="T3", action_lead=lead, end_date=dt.date(2026, 11, 30))
+    ActionFactory(plan=plan, ref="T4", action_lead=lead, end_date=dt.date(2027, 1, 31))
+    baseline.baseline_take(plan=plan, by=pmo, reason="Approved by the ECIB")
+    [request] = baseline.change_request_raise(
+        action=action, by=lead, reason="Platform late", proposed_end_date=dt.date(2027, 3, 31)
+    )
+    baseline.change_request_approve(request=request, by=pmo)
+
+    page = new_context().new_page()
+    page.set_viewport_size({"width": width, "height": 900})
+    sign_in(page, "board")
+    page.goto(f"/plans/{plan.pk}/board-dashboard/")
+    expect(
+        page.get_by_role("heading", name="Changes to the plan approved in November 2026")
+    ).to_be_visible()
+    expect(page.get_by_text("End date 30 November 2026 → 31 March 2027")).to_be_visible()
+    checked(page, width)
