@@ -29,7 +29,8 @@ def add_baseline_and_change_requests(
     ``approver`` (the PMO or an executive lead), one waiting for a decision.
 
     The requests are on two of ``lead``'s open actions with end dates, the soonest due
-    first; if ``lead`` leads fewer than two, the PMO asks for the rest.
+    first; if ``lead`` leads fewer than two, other open actions are taken and their own
+    leads ask (the PMO for an action without one).
     """
     now = now or timezone.now()
     baseline.baseline_take(
@@ -52,7 +53,7 @@ def add_baseline_and_change_requests(
 
     [approved] = baseline.change_request_raise(
         action=first,
-        by=lead if first.action_lead_id == lead.pk else pmo,
+        by=_requester(first, pmo),
         reason="The new e-learning platform goes live later than planned; the training "
         "cannot be completed until it does.",
         proposed_end_date=first.end_date + MOVE_BY,
@@ -66,8 +67,13 @@ def add_baseline_and_change_requests(
     )
     baseline.change_request_raise(
         action=second,
-        by=lead if second.action_lead_id == lead.pk else pmo,
+        by=_requester(second, pmo),
         reason="Audit results need a second cycle to show the change is embedded.",
         proposed_end_date=second.end_date + MOVE_BY,
         now=now - PENDING_ASKED_AGO,
     )
+
+
+def _requester(action: Action, pmo):
+    """Who asks: the action's lead, else the PMO."""
+    return action.action_lead if action.action_lead_id else pmo
