@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404
 
 from improvement.roles import Role, is_pmo, roles_of  # noqa: F401 - used by the apps above
 
-from .models import Action, ExecRole, Finding, Inspection, Plan
+from .models import Action, ChangeRequest, ExecRole, Finding, Inspection, Plan
 
 READERS_OF_THE_PLAN = {Role.PMO, Role.EXEC_LEAD, Role.REVIEWER, Role.BOARD}
 
@@ -106,3 +106,55 @@ def get_inspection_for_pmo(request: HttpRequest, pk: int) -> Inspection:
 def get_finding_for_pmo(request: HttpRequest, pk: int) -> Finding:
     require_pmo(request)
     return get_object_or_404(Finding.objects.select_related("inspection"), pk=pk)
+
+
+def can_view_change_request(user, change: ChangeRequest) -> bool:
+    """The plan's readers, whoever decides changes, whoever raised it, the action's lead."""
+    if can_read_plan(user):
+        return True
+    if not user.is_authenticated:
+        return False
+    if user.pk in (change.requested_by_id, change.action.action_lead_id):
+        return True
+    return can_decide_changes(user)
+
+
+def get_change_request_for_view(request: HttpRequest, pk: int) -> ChangeRequest:
+    change = get_object_or_404(
+        ChangeRequest.objects.select_related("action__plan", "requested_by", "decided_by"), pk=pk
+    )
+    if not can_view_change_request(request.user, change):
+        raise PermissionDenied("You can see only the change requests of the actions you lead.")
+    return change
+
+
+def can_decide_changes(user) -> bool:
+    """The PMO and the executive improvement board (executive leads, exec role holders)."""
+    if not user.is_authenticated:
+        return False
+    if is_pmo(user) or Role.EXEC_LEAD in roles_of(user):
+        return True
+    return ExecRole.objects.filter(holder=user).exists()
+
+
+def can_request_change(user, action: Action) -> bool:
+    """The action's lead and the PMO ask to change a baselined action's end date or scope."""
+    if not user.is_authenticated:
+        return False
+    return action.action_lead_id == user.pk or is_pmo(user)
+
+
+def get_action_for_change_request(request: HttpRequest, pk: int) -> Action:
+    action = get_object_or_404(Action.objects.select_related("plan", "action_lead"), pk=pk)
+    if not can_request_change(request.user, action):
+        raise PermissionDenied("Only the action's lead or the PMO can ask to change it.")
+    return action
+
+
+def get_plan_for_change_requests(request: HttpRequest, pk: int) -> Plan:
+    """The plan's readers, and whoever decides changes (an exec role holder may not read
+    the whole plan but sits on the executive improvement board)."""
+    plan = get_object_or_404(Plan, pk=pk)
+    if not (can_read_plan(request.user) or can_decide_changes(request.user)):
+        raise PermissionDenied("Change requests are for the PMO, exec leads and the board.")
+    return plan

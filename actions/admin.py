@@ -8,6 +8,8 @@ from django.contrib import admin
 
 from .models import (
     Action,
+    BaselineDate,
+    ChangeRequest,
     ExecRole,
     Finding,
     FindingColumnMapping,
@@ -17,6 +19,7 @@ from .models import (
     LateWindow,
     PeriodSnapshot,
     Plan,
+    PlanBaseline,
     PlanEvent,
     RaisedAction,
     ReportingPeriod,
@@ -67,4 +70,9 @@ for model in (Inspection, Finding, Plan, LateWindow, PeriodSnapshot, HistoryEntr
 # A new report's ratings, remembered column mappings and raised actions: written from the
 # PMO's pages (actions.inspections), read here.
 for model in (InspectionRating, FindingColumnMapping, RaisedAction):
+    admin.site.register(model, ReadOnlyAdmin)
+
+# The baseline and its change requests: taken and decided on the plan's pages
+# (actions.baseline), read here.
+for model in (PlanBaseline, BaselineDate, ChangeRequest):
     admin.site.register(model, ReadOnlyAdmin)

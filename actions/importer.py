@@ -40,7 +40,17 @@ from import_export import resources, widgets
 from improvement import text as typed
 
 from . import services
-from .models import Action, ExecRole, Finding, FindingKind, HistoryEntry, Plan, PlanEvent, Status
+from .models import (
+    Action,
+    BaselineDate,
+    ExecRole,
+    Finding,
+    FindingKind,
+    HistoryEntry,
+    Plan,
+    PlanEvent,
+    Status,
+)
 
 MAX_HEADER_SEARCH_ROWS = 20
 # The preview warns loudly when an import moves this many end dates earlier, or more than
@@ -594,6 +604,14 @@ class PlanResource(resources.ModelResource):
         # Only the first import into an empty plan (a legacy plan brought in) may bring
         # actions in Blue: they were closed before the plan was imported.
         self.first_import = not self.statuses
+        # The end date and scope of each action in the plan's baseline: an import may not
+        # change them, only an approved change request does.
+        self.baselined = {
+            pk: (end, scope)
+            for pk, end, scope in Action.objects.filter(
+                plan=plan, baseline_dates__in=BaselineDate.objects.in_force(plan.pk)
+            ).values_list("pk", "end_date", "requirement")
+        }
         self.by = by
         self.report = report
         self.lines = lines
@@ -667,10 +685,36 @@ class PlanResource(resources.ModelResource):
             refused = self._blue_refused(instance)
             if refused:
                 errors["status"] = [refused]
+        for name, refused in self._baseline_refused(instance, row).items():
+            errors.setdefault(name, []).append(refused)
         if errors:
             from django.core.exceptions import ValidationError
 
             raise ValidationError(errors)
+
+    def _baseline_refused(self, instance: Action, row) -> dict[str, str]:
+        """Why this row may not move a baselined action's end date or change its scope."""
+        held = self.baselined.get(instance.pk) if instance.pk else None
+        if held is None:
+            return {}
+        end, scope = held
+        refused = {}
+        if "end_date" in row and instance.end_date != end:
+            refused["end_date"] = (
+                f"{instance.ref} is in the plan's baseline: its end date changes only through "
+                "an approved change request (raise one from the action's page). Write "
+                f"{end:%d/%m/%Y} in the file as the plan has it."
+                if end
+                else f"{instance.ref} is in the plan's baseline: its end date changes only "
+                "through an approved change request (raise one from the action's page)."
+            )
+        if "requirement" in row and not _same_text(instance.requirement, scope):
+            refused["requirement"] = (
+                f"{instance.ref} is in the plan's baseline: its scope (requirement and actions) "
+                "changes only through an approved change request (raise one from the action's "
+                "page). Keep the text the plan has."
+            )
+        return refused
 
     def _blue_refused(self, instance: Action) -> str:
         """Why this row may not make the action Blue or take it out of Blue, if it may not."""

@@ -586,6 +586,10 @@ class HistoryEntry(models.Model):
         CLOSURE_APPROVED = "closure_approved", "Closure approved and signed off"
         CLOSURE_DECLINED = "closure_declined", "Closure declined"
         REOPENED = "reopened", "Re-opened"
+        CHANGE_REQUESTED = "change_requested", "Change requested"
+        CHANGE_APPROVED = "change_approved", "Change approved"
+        CHANGE_REFUSED = "change_refused", "Change refused"
+        CHANGE_WITHDRAWN = "change_withdrawn", "Change request withdrawn"
 
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="history")
     actor = models.ForeignKey(
@@ -631,6 +635,8 @@ class PlanEvent(models.Model):
         LOCKED_EARLY = "locked_early", "Locked early"
         LATE_WINDOW = "late_window", "Late window granted"
         IMPORTED = "imported", "Plan imported"
+        BASELINED = "baselined", "Plan approved and baselined"
+        REBASELINED = "rebaselined", "Plan re-baselined"
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="events")
     period = models.ForeignKey(
@@ -746,3 +752,142 @@ class ImportJob(models.Model):
     @property
     def is_running(self) -> bool:
         return self.state in (self.State.READING, self.State.CHECKING, self.State.IMPORTING)
+
+
+# Baseline and change control (issue 13): the end dates agreed when the plan was approved. ---
+
+
+class PlanBaseline(models.Model):
+    """The plan as approved: each action's end date and scope when it was taken.
+
+    The trajectory is measured against the newest baseline in force; a re-baseline adds a
+    new one and keeps the old ones for the record.
+    """
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="baselines")
+    number = models.PositiveIntegerField(help_text="1 for the plan as first approved.")
+    taken_at = models.DateTimeField()
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    taken_by_name = models.CharField(max_length=300, blank=True)
+    reason = models.TextField()
+
+    class Meta:
+        ordering = ["plan", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="baseline_number_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan}: baseline {self.number}"
+
+    @property
+    def label(self) -> str:
+        return "Original baseline" if self.number == 1 else f"Re-baseline {self.number - 1}"
+
+
+class BaselineDateQuerySet(models.QuerySet):
+    def in_force(self, plan_id: int) -> BaselineDateQuerySet:
+        """The rows of the plan's newest baseline: what its actions are measured against."""
+        newest = PlanBaseline.objects.filter(plan_id=plan_id).order_by("-number").values("pk")[:1]
+        return self.filter(baseline_id=models.Subquery(newest))
+
+
+class BaselineDate(models.Model):
+    """One action as a baseline holds it: the end date and scope agreed then."""
+
+    baseline = models.ForeignKey(PlanBaseline, on_delete=models.CASCADE, related_name="dates")
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="baseline_dates")
+    end_date = models.DateField(null=True, blank=True)
+    requirement = models.TextField("scope", blank=True)
+
+    objects = BaselineDateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["baseline", "action"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["baseline", "action"], name="baseline_date_once_per_action"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} in {self.baseline}"
+
+
+class ChangeRequest(models.Model):
+    """A proposed change to a baselined action's end date or scope, decided by the PMO or the
+    executive improvement board (seed 004: "proposed changes to the plan are reviewed and
+    approved"). Approved, the action changes; refused or withdrawn, nothing does."""
+
+    class Kind(models.TextChoices):
+        END_DATE = "end_date", "End date"
+        SCOPE = "scope", "Scope"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting for a decision"
+        APPROVED = "approved", "Approved"
+        REFUSED = "refused", "Refused"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="change_requests")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    current_end_date = models.DateField(null=True, blank=True)
+    proposed_end_date = models.DateField(null=True, blank=True)
+    current_requirement = models.TextField(blank=True)
+    proposed_requirement = models.TextField(blank=True)
+    reason = models.TextField()
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_by_name = models.CharField(max_length=300, blank=True)
+    requested_at = models.DateTimeField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by_name = models.CharField(max_length=300, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                name="change_request_end_date_proposed",
+                condition=~Q(kind="end_date") | Q(proposed_end_date__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="change_request_scope_proposed",
+                condition=~Q(kind="scope") | ~Q(proposed_requirement=""),
+            ),
+            models.CheckConstraint(
+                name="change_request_decided_has_who",
+                condition=Q(state__in=["pending", "withdrawn"]) | Q(decided_at__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="change_request_refusal_has_reason",
+                condition=~Q(state="refused") | ~Q(decision_note=""),
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "decided_at"], name="change_request_decided")]
+
+    def __str__(self) -> str:
+        return f"{self.action}: {self.get_kind_display()} change ({self.get_state_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("change_request", args=[self.pk])
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state == self.State.PENDING
+
+    @property
+    def summary(self) -> str:
+        """'End date 31/03/2026 to 30/06/2026', 'Scope change': what the request asks."""
+        if self.kind == self.Kind.END_DATE:
+            before = f"{self.current_end_date:%d/%m/%Y}" if self.current_end_date else "none"
+            after = f"{self.proposed_end_date:%d/%m/%Y}" if self.proposed_end_date else "none"
+            return f"End date {before} to {after}"
+        return "Scope change"

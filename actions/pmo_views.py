@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from . import access, services
-from .models import Finding, Inspection, Status
+from .models import BaselineDate, Finding, Inspection, Status
 from .pmo_forms import ActionForm, FindingForm, InspectionForm, PlanForm, ReassignForm
 
 INVALID = 422  # the form is shown again with its errors
@@ -176,7 +176,8 @@ def action_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Edit an action; refused, with what changed, if someone saved since the form opened."""
     action = access.get_action_for_pmo(request, pk)
     form = ActionForm(request.POST or None, plan=action.plan, action=action)
-    context = {"form": form, "plan": action.plan, "action": action}
+    in_baseline = BaselineDate.objects.in_force(action.plan_id).filter(action=action).exists()
+    context = {"form": form, "plan": action.plan, "action": action, "in_baseline": in_baseline}
     if request.method == "POST" and form.is_valid():
         try:
             saved = services.action_edit(

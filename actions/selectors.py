@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -21,6 +21,7 @@ from .access import READERS_OF_THE_PLAN
 from .hooks import review_queue_shown, review_queue_waiting
 from .models import (
     Action,
+    ChangeRequest,
     ExecRole,
     Plan,
     ReportingPeriod,
@@ -85,10 +86,20 @@ def navigation(user) -> Navigation:
     roles = roles_of(user)
     is_pmo = Role.PMO in roles
     reads_plan = bool(roles & READERS_OF_THE_PLAN)
+    newest_plan = Plan.objects.order_by("-created_at", "-id").values("pk")[:1]
     annotations = {
         "leads": Exists(Action.objects.open().filter(action_lead=OuterRef("pk"))),
         "holds_exec": Exists(ExecRole.objects.filter(holder=OuterRef("pk"))),
-        "newest_plan": Subquery(Plan.objects.order_by("-created_at", "-id").values("pk")[:1]),
+        "newest_plan": Subquery(newest_plan),
+        "waiting_changes": Subquery(
+            ChangeRequest.objects.filter(
+                state=ChangeRequest.State.PENDING, action__plan_id=Subquery(newest_plan)
+            )
+            .order_by()
+            .values("state")
+            .annotate(n=Count("pk"))
+            .values("n")[:1]
+        ),
     }
     for app, waiting in review_queue_waiting.items():
         annotations[f"waiting_{app}"] = waiting()
@@ -132,6 +143,14 @@ def navigation(user) -> Navigation:
         items["automation"] = NavItem("automation", "Automation", reverse("automation"))
         items["people"] = NavItem("people", "People", reverse("people_list"))
         items["api_tokens"] = NavItem("api_tokens", "API tokens", reverse("api_tokens"))
+    if (is_pmo or is_exec) and plan_id:
+        # The PMO and the executive improvement board decide changes to the baseline.
+        items["change_requests"] = NavItem(
+            "change_requests",
+            "Change requests",
+            reverse("change_requests", args=[plan_id]),
+            row["waiting_changes"] or 0,
+        )
 
     # Each role lands where its work is; the first that applies wins.
     if is_pmo:

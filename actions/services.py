@@ -24,6 +24,7 @@ from improvement.models import PeopleChange
 from . import history, schedule
 from .models import (
     Action,
+    BaselineDate,
     ExecRole,
     Finding,
     HistoryEntry,
@@ -661,6 +662,7 @@ def action_edit(
     findings: Iterable[Finding] | None = None,
     history_kind: str = HistoryEntry.Kind.CHANGED,
     allow_blue: bool = False,
+    through_change_request: bool = False,
     note: str = "",
     now: dt.datetime | None = None,
     **fields: Any,
@@ -669,6 +671,9 @@ def action_edit(
 
     Only the closure's sign-off (``evidence.services.closure_approve``) passes
     ``allow_blue``; leaving Blue is a re-open (``history_kind=REOPENED``), with a reason.
+    Once the action is in the plan's baseline, its end date and scope change only through
+    an approved change request (``actions.baseline``), which passes
+    ``through_change_request``.
     """
     now = _now(now)
     plan_ensure_writable(action.plan)
@@ -687,6 +692,8 @@ def action_edit(
             )
         if fields.get("status") == Status.BLUE and current.status != Status.BLUE and not allow_blue:
             raise ValidationError({"status": "Blue comes only from a signed-off closure."})
+        if not through_change_request:
+            _ensure_not_baselined_change(current, fields)
         leaving_blue = current.status == Status.BLUE and fields.get("status", Status.BLUE) != (
             Status.BLUE
         )
@@ -723,6 +730,42 @@ def action_edit(
         current.save()
         _record(action=current, actor=by, kind=history_kind, changes=changes, at=now, note=note)
     return current
+
+
+BASELINED_CHANGE_MESSAGE = (
+    "{ref} is in the plan's baseline: its {what} changes only through a change request, "
+    "approved by the PMO or the executive improvement board. Raise one from the action's page."
+)
+
+
+def same_text(a: str | None, b: str | None) -> bool:
+    """Equal once spaces and line breaks are evened out (what a form or a file round-trips)."""
+    return " ".join((a or "").split()) == " ".join((b or "").split())
+
+
+def baselined_change_refusal(action: Action, fields: Mapping[str, Any]) -> dict[str, str]:
+    """Which of ``fields`` would change the end date or scope of a baselined action, and why
+    each is refused: empty when none does or the action is not in the plan's baseline."""
+    end_moves = "end_date" in fields and fields["end_date"] != action.end_date
+    scope_moves = "requirement" in fields and not same_text(
+        fields["requirement"], action.requirement
+    )
+    if not (end_moves or scope_moves):
+        return {}
+    if not BaselineDate.objects.in_force(action.plan_id).filter(action=action).exists():
+        return {}
+    refused = {}
+    if end_moves:
+        refused["end_date"] = BASELINED_CHANGE_MESSAGE.format(ref=action.ref, what="end date")
+    if scope_moves:
+        refused["requirement"] = BASELINED_CHANGE_MESSAGE.format(ref=action.ref, what="scope")
+    return refused
+
+
+def _ensure_not_baselined_change(action: Action, fields: Mapping[str, Any]) -> None:
+    refused = baselined_change_refusal(action, fields)
+    if refused:
+        raise ValidationError(refused)
 
 
 def actions_assign_lead(

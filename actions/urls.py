@@ -26,4 +26,5 @@ urlpatterns = [
     path("", include("actions.inspections.urls")),
     path("", include("actions.carry_over.urls")),
     path("", include("actions.exports.urls")),
+    path("", include("actions.baseline_urls")),
 ]

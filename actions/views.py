@@ -25,6 +25,7 @@ from .filters import SORTS, ActionFilter
 from .forms import LateWindowForm, LockNowForm, UpdateForm
 from .models import (
     Action,
+    BaselineDate,
     LateWindow,
     Plan,
     PlanEvent,
@@ -350,8 +351,24 @@ def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "findings": action.findings.select_related("inspection"),
             "can_update": access.can_update_action(request.user, action) and action.is_open,
             "can_edit": access.is_pmo(request.user),
+            **_change_control(request, action),
         },
     )
+
+
+def _change_control(request: HttpRequest, action: Action) -> dict:
+    """The action's baseline end date, its change requests and whether this user may ask."""
+    held = BaselineDate.objects.in_force(action.plan_id).filter(action=action).first()
+    return {
+        "baseline_date": held,
+        "plan_baselined": held is not None
+        or (action.plan.baselines.exists() if access.can_read_plan(request.user) else False),
+        "change_requests": action.change_requests.all()[:20],
+        "can_request_change": held is not None
+        and action.is_open
+        and not action.plan.is_closed
+        and access.can_request_change(request.user, action),
+    }
 
 
 @login_required

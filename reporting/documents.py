@@ -160,6 +160,8 @@ class BoardReportDocument(TypedDict):
     assurance: dict[str, Any]
     compliance: dict[str, Any]
     appendix: dict[str, Any]
+    # Added with the baseline (issue 13): reports stored before it have no such key.
+    plan_changes: NotRequired[dict[str, Any]]
 
 
 # The public document ----------------------------------------------------------------------

@@ -51,6 +51,7 @@ SECONDARY = "#4c6272"
 GRID = "#d8dde0"
 PLANNED_COLOUR = SECONDARY
 ACTUAL_COLOUR = "#005eb8"
+FORECAST_COLOUR = "#7c2855"  # NHS plum: told apart from the others by its dots and triangles
 
 WIDTH_IN = 6.5  # fits A4 portrait's text width with room to spare
 FONT_SIZE = 9
@@ -71,16 +72,30 @@ def trajectory_chart(
     months: list[str],
     planned: list[float],
     actual: list[float],
+    forecast: list[float] | None = None,
     image_format: ImageFormat = IMAGE_FORMAT,
 ) -> Chart:
-    """Cumulative % of actions complete per month: the planned trajectory against signed off."""
-    if not len(months) == len(planned) == len(actual):
+    """Cumulative % of actions complete per month: the planned trajectory against signed off.
+
+    With ``forecast`` (a plan with a baseline), "planned" is the baseline's and the forecast
+    from the current end dates is drawn beside it.
+    """
+    if not len(months) == len(planned) == len(actual) == len(forecast or planned):
         raise ValueError(
             f"trajectory_chart: {len(months)} months but {len(planned)} planned and "
             f"{len(actual)} actual values; give one of each per month."
         )
-    headers = ["Month", "Planned to be complete", "Signed off"]
-    rows = [[m, percent(p), percent(a)] for m, p, a in zip(months, planned, actual, strict=True)]
+    if forecast is None:
+        headers = ["Month", "Planned to be complete", "Signed off"]
+        rows = [
+            [m, percent(p), percent(a)] for m, p, a in zip(months, planned, actual, strict=True)
+        ]
+    else:
+        headers = ["Month", "Planned (baseline)", "Forecast (current end dates)", "Signed off"]
+        rows = [
+            [m, percent(p), percent(f), percent(a)]
+            for m, p, f, a in zip(months, planned, forecast, actual, strict=True)
+        ]
 
     with _style(title):
         shown = months[:: _month_step(months)]
@@ -88,7 +103,7 @@ def trajectory_chart(
         label_width = max((_text_width_in(m) for m in shown), default=0.0)
         bottom = 0.2 + (label_width * 0.643 + 0.1 if slanted else 0.2)  # sin 40°
         fig, ax = _figure(height_in=3.2, left=0.75, bottom=bottom, top=0.35 if months else 0.1)
-        _draw_trajectory(ax, months, planned, actual, slanted=slanted)
+        _draw_trajectory(ax, months, planned, actual, slanted=slanted, forecast=forecast)
         image = _image(fig, title, image_format)
     return Chart(title, image, headers, rows)
 
@@ -98,7 +113,13 @@ def _month_step(months: list[str]) -> int:
 
 
 def _draw_trajectory(
-    ax: Axes, months: list[str], planned: list[float], actual: list[float], *, slanted: bool
+    ax: Axes,
+    months: list[str],
+    planned: list[float],
+    actual: list[float],
+    *,
+    slanted: bool,
+    forecast: list[float] | None = None,
 ) -> None:
     if months:
         positions = list(range(len(months)))
@@ -110,8 +131,19 @@ def _draw_trajectory(
             linewidth=1.5,
             marker="s",
             markersize=4,
-            label="Planned (from end dates)",
+            label="Planned (from end dates)" if forecast is None else "Planned (baseline)",
         )
+        if forecast is not None:
+            ax.plot(
+                positions,
+                forecast,
+                color=FORECAST_COLOUR,
+                linestyle=":",
+                linewidth=1.5,
+                marker="^",
+                markersize=4,
+                label="Forecast (current end dates)",
+            )
         ax.plot(
             positions,
             actual,
@@ -132,14 +164,14 @@ def _draw_trajectory(
         ax.figure.legend(
             loc="upper left",
             bbox_to_anchor=(0.0, 1.0),
-            ncols=2,
+            ncols=2 if forecast is None else 3,
             frameon=False,
             fontsize=FONT_SIZE,
         )
     else:
         ax.set_xticks([])
         _no_data(ax)
-    top = max([100.0, *planned, *actual])
+    top = max([100.0, *planned, *actual, *(forecast or [])])
     ax.set_ylim(0, top * 1.04)
     ax.set_yticks([0, 25, 50, 75, 100])
     ax.set_yticklabels(["0%", "25%", "50%", "75%", "100%"])

@@ -11,11 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
 
+from actions.baseline import approved_changes, baseline_end_dates
 from actions.models import (
     STATUS_MEANING,
     ExecRole,
@@ -130,6 +132,7 @@ def board_content(
     actions = plan_as_at(plan, moment)
     local = timezone.localtime(moment, plan.tz)
     last_day = add_months(month, 1) - dt.timedelta(days=1)
+    trajectory = _trajectory_against_baseline(plan, month, actions, moment)
     return {
         "schema": SCHEMA,
         "plan": {"id": plan.pk, "name": plan.name, "trust": plan.trust},
@@ -152,12 +155,13 @@ def board_content(
         "totals": _totals(actions),
         "status_by_kind": _status_by_kind(actions),
         "off_track": _off_track(actions),
-        "trajectory": _trajectory(plan, month, actions),
+        "trajectory": trajectory,
         "by_key_question": _by_key_question(actions),
         "by_department": _by_department(actions),
         "assurance": _assurance(plan, month, min(last_day, local.date())),
         "compliance": _compliance(plan, month, end),
         "appendix": _appendix(actions),
+        "plan_changes": _plan_changes(plan, month, moment, baselined=bool(trajectory["baseline"])),
     }
 
 
@@ -336,6 +340,75 @@ def _trajectory(plan: Plan, month: dt.date, actions: list[ActionAsAt]) -> dict[s
         "due_later_by": f"{last_end:%B %Y}" if last_end else "",
         "no_end_date": sum(1 for a in actions if a.end_date is None),
     }
+
+
+# Trajectory against the baseline (issue 13) ---------------------------------------------
+
+
+def _trajectory_against_baseline(
+    plan: Plan, month: dt.date, actions: list[ActionAsAt], moment: dt.datetime
+) -> dict[str, Any]:
+    """The trajectory, its "planned" line from the baseline in force at ``moment``.
+
+    Without a baseline it is ``_trajectory`` as it was: planned from the end dates. With one,
+    "planned" counts each baselined action by its baseline end date, so moving an end date
+    no longer moves the target, and "forecast" keeps the count by the current end dates.
+    Actions added after the baseline are outside it and count by their own end dates.
+    """
+    trajectory = _trajectory(plan, month, actions)
+    held = baseline_end_dates(plan.pk, moment)
+    if held is None:
+        trajectory["baseline"] = None
+        return trajectory
+    baseline, dates = held
+    agreed = [replace(a, end_date=dates[a.pk]) if a.pk in dates else a for a in actions]
+    months = [dt.date.fromisoformat(f"{key}-01") for key in trajectory["month_keys"]]
+    ends = [month_end_moment(plan, m) for m in months]
+    index = len(months) - 1
+
+    def against_baseline(forecast: dict[str, Any], members: list[ActionAsAt]) -> dict[str, Any]:
+        series = _series(members, months, ends)
+        series["forecast"] = forecast["planned"]
+        series["forecast_pct"] = forecast["planned_pct"]
+        return {**forecast, **series, "sentence": _baseline_sentence(series, index)}
+
+    trajectory["overall"] = against_baseline(trajectory["overall"], agreed)
+    trajectory["by_kind"] = [
+        against_baseline(row, [a for a in agreed if a.kind == row["kind"]])
+        for row in trajectory["by_kind"]
+    ]
+    trajectory["baseline"] = {
+        "label": baseline.label,
+        "taken_on": timezone.localtime(baseline.taken_at, plan.tz).date().isoformat(),
+        "outside": sum(1 for a in actions if a.pk not in dates),
+        "moved": sum(1 for a in actions if a.pk in dates and dates[a.pk] != a.end_date),
+    }
+    return trajectory
+
+
+def _baseline_sentence(series: dict[str, Any], index: int) -> str:
+    """'18% against a trajectory of 36% (baseline); the current forecast is 18%'."""
+    if not series["total"]:
+        return "no actions"
+    return (
+        f"{percent(series['actual_pct'][index])} against a trajectory of "
+        f"{percent(series['planned_pct'][index])} from the baseline "
+        f"({series['actual'][index]} of {series['total']} actions signed off; "
+        f"{series['planned'][index]} planned to be complete by now in the baseline, "
+        f"{series['forecast'][index]} by the current end dates)"
+    )
+
+
+def _plan_changes(
+    plan: Plan, month: dt.date, moment: dt.datetime, *, baselined: bool
+) -> dict[str, Any]:
+    """The month's approved changes to baselined actions, to the report's moment (seed 004:
+    "proposed changes to the plan are reviewed and approved"). A change is approved only
+    once there is a baseline, so a plan without one by ``moment`` has none: no query."""
+    if not baselined:
+        return {"approved": []}
+    start = dt.datetime.combine(month, dt.time(0), tzinfo=plan.tz)
+    return {"approved": approved_changes(plan.pk, start, moment)}
 
 
 # Breakdowns ----------------------------------------------------------------------------

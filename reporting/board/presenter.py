@@ -74,6 +74,7 @@ def present_board(document: dict[str, Any], *, image_format: str = charts.IMAGE_
                 months=trajectory["months"],
                 planned=trajectory["overall"]["planned_pct"],
                 actual=trajectory["overall"]["actual_pct"],
+                forecast=trajectory["overall"].get("forecast_pct"),
                 image_format=image_format,
             )
         )
@@ -86,6 +87,7 @@ def present_board(document: dict[str, Any], *, image_format: str = charts.IMAGE_
                     months=trajectory["months"],
                     planned=kind["planned_pct"],
                     actual=kind["actual_pct"],
+                    forecast=kind.get("forecast_pct"),
                     image_format=image_format,
                 )
             )
@@ -147,4 +149,8 @@ def present_board(document: dict[str, Any], *, image_format: str = charts.IMAGE_
             ),
         },
         "totals": document["totals"],
+        "plan_changes": [
+            {**row, "approved_on_label": _date(row["approved_on"])}
+            for row in document.get("plan_changes", {}).get("approved", [])
+        ],
     }
