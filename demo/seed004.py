@@ -42,6 +42,7 @@ from kpis import services as kpi_services
 from kpis.models import Direction
 from programme.models import Cadence, RootCause, Workstream, WorkstreamAction
 
+from .baseline import add_baseline_and_change_requests
 from .kpis import _month_ends
 
 TRUST = "The Shrewsbury and Telford Hospital NHS Trust"
@@ -846,10 +847,15 @@ def build_seed004(*, now: dt.datetime | None = None) -> tuple[Plan, dict]:
         )
         _plan_build(plan=plan, inspection=inspection, people=people, now=now, today=today)
 
-        # Added at merge: the plan's baseline and change requests (demo/baseline.py), then
-        # its risks and the Section 31 notice (demo/risks_and_notices.py), one call each:
-        #     baseline_seed(plan=plan, people=people, now=now)
-        #     risks_and_notices_seed(plan=plan, people=people, now=now)
+        # Approved by the PMO's board on the day the plan was agreed, then changed only
+        # through change requests: one approved by the COO, one waiting.
+        add_baseline_and_change_requests(
+            plan,
+            pmo=people["sath_pmo"],
+            approver=people["sath_coo"],
+            lead=people["sath_ed"],
+            now=now,
+        )
     return plan, people
 
 

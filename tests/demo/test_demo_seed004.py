@@ -14,7 +14,7 @@ import time_machine
 from django.db import transaction
 from django.test import override_settings
 
-from actions.models import Action, FindingKind, HistoryEntry, Status
+from actions.models import Action, BaselineDate, FindingKind, HistoryEntry, Status
 from demo.seed004 import PEOPLE, build_seed004
 from kpis import spc
 from kpis.selectors import kpi_summaries
@@ -95,7 +95,14 @@ def test_must_do_findings_are_unpacked_into_root_causes_with_actions_and_a_kpi(p
         assert rc.owner and rc.due_date and rc.workstream
         actions = list(rc.actions.all())
         assert actions and all(a.findings.filter(pk=rc.finding_id).exists() for a in actions)
-        assert rc.due_date == max(a.end_date for a in actions)
+        # Due when its last action was due in the plan as agreed (the baseline): an approved
+        # change request may have moved an action's end date since.
+        agreed = dict(
+            BaselineDate.objects.in_force(plan.pk)
+            .filter(action__in=actions)
+            .values_list("action_id", "end_date")
+        )
+        assert rc.due_date == max(agreed[a.pk] for a in actions)
         assert rc.kpi is not None
         assert rc.kpi.workstreams.filter(pk=rc.workstream_id).exists()
 
