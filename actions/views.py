@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -177,7 +177,8 @@ def my_actions(request: HttpRequest) -> HttpResponse:
             "late_windows": late_windows,
             "chosen_late": chosen_late,
             "early_locks": selectors.early_lock_notices(current_periods),
-            "panels": _my_actions_panels(request.user, now),
+            "panels": _my_actions_panels(hooks.my_actions_panels, request.user, now),
+            "sections": _my_actions_panels(hooks.my_actions_sections, request.user, now),
         },
     )
 
@@ -202,9 +203,9 @@ def accountable_actions(request: HttpRequest) -> HttpResponse:
     return render(request, "actions/accountable_actions.html", {"plans": plans})
 
 
-def _my_actions_panels(user, now) -> list[dict]:
-    """What the apps above have to tell the lead (``hooks.my_actions_panels``)."""
-    panels = (make(user=user, now=now) for make in hooks.my_actions_panels.values())
+def _my_actions_panels(registry: dict, user, now) -> list[dict]:
+    """What the apps above have to tell the lead (``hooks.my_actions_panels``, ``_sections``)."""
+    panels = (make(user=user, now=now) for make in registry.values())
     return [panel for panel in panels if panel]
 
 
@@ -212,6 +213,8 @@ def _card_for(
     action: Action, period: ReportingPeriod, update: WeeklyUpdate | None = None, **extra
 ) -> dict:
     """The card's context; ``update`` is this period's update when the caller has it."""
+    # What the apps above show on the card (evidence: its closures), as on "My actions".
+    prefetch_related_objects([action], *(p() for p in hooks.my_actions_prefetches.values()))
     if update is None:
         update = WeeklyUpdate.objects.filter(action=action, period=period).first()
     recent = list(
@@ -339,10 +342,14 @@ def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
     action = access.get_action_for_view(request, pk)
     updates = action.updates.select_related("period__plan", "author").order_by("-period__deadline")
     history = action.history.select_related("actor").order_by("-at", "-id")
+    extra: dict = {}
+    for page_context in hooks.action_page_context.values():
+        extra.update(page_context(user=request.user, action=action))
     return render(
         request,
         "actions/action_detail.html",
         {
+            **extra,
             "action": action,
             "updates": updates,
             "history": history,

@@ -26,6 +26,7 @@ from .forms import (
     ApproveForm,
     ClosureSettingsForm,
     DeclineForm,
+    FileEvidenceForm,
     InspectionForm,
     InspectorForm,
     MeetingForm,
@@ -37,6 +38,16 @@ from .forms import (
 from .models import AssuranceMeeting, ClosureRequest, Evidence
 
 INVALID = 422  # the form is shown again with its errors
+
+
+def action_page_context(*, user, action) -> dict:
+    """The evidence and closure section of the action's page (``actions.hooks``)."""
+    panel = selectors.action_panel(user=user, action=action)
+    return {
+        "panel": panel,
+        "evidence_form": FileEvidenceForm() if panel.can_add_evidence else None,
+        "closure_form": closure_request_form(action) if panel.can_request_closure else None,
+    }
 
 
 def _add_errors(form: Form, error: ValidationError) -> None:
