@@ -12,13 +12,14 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, prefetch_related_objects
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
+
+from improvement.forms import add_errors
 
 from . import access, hooks, selectors, services
 from .filters import SORTS, ActionFilter
@@ -279,7 +280,7 @@ def action_update(request: HttpRequest, pk: int) -> HttpResponse:
             card["form"] = _resubmittable(request, action, card)
             return _render_card(request, card, status=409)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             if not request.htmx:
                 messages.success(request, f"Update saved on {action.ref}.")
@@ -321,14 +322,6 @@ def _resubmittable(request: HttpRequest, action: Action, card: dict) -> UpdateFo
     form.is_valid()
     form.errors.clear()
     return form
-
-
-def _add_errors(form: Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errs in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errs)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _render_card(request: HttpRequest, card: dict, status: int = 200) -> HttpResponse:
@@ -474,7 +467,7 @@ def plan_lock_now(request: HttpRequest, pk: int) -> HttpResponse:
                 plan=plan, by=request.user, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         except services.PeriodAlreadyLocked as already:
             messages.info(request, str(already))
             return redirect(plan)
@@ -513,7 +506,7 @@ def late_window(request: HttpRequest, pk: int) -> HttpResponse:
                 now=now,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, "Late window given; it is on the plan's record.")
             return redirect(plan)

@@ -27,6 +27,7 @@ from actions.models import (
     Status,
 )
 from actions.table1 import status_by_kind
+from improvement.people import display_name
 
 from .documents import Closures, Compliance, ExceptionReportDocument, ExecRoleEntry, ReportAction
 from .models import ReportSettings
@@ -85,12 +86,6 @@ def _iso(value: dt.datetime | dt.date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _person(user) -> str:
-    if user is None:
-        return ""
-    return user.get_full_name() or user.get_username()
-
-
 def previous_locked_period(period: ReportingPeriod) -> ReportingPeriod | None:
     return (
         ReportingPeriod.objects.filter(
@@ -139,13 +134,13 @@ def _closures(period: ReportingPeriod, previous: ReportingPeriod | None) -> Clos
             "action_id": action.pk,
             "ref": action.ref,
             "requested_at": _iso(closure.requested_at),
-            "requested_by": _person(getattr(closure, "requested_by", None)),
+            "requested_by": display_name(getattr(closure, "requested_by", None)),
             "summary": getattr(closure, "summary", "") or "",
         }
         if declined:
             item |= {
                 "decided_at": _iso(getattr(closure, "decided_at", None)),
-                "decided_by": _person(getattr(closure, "decided_by", None)),
+                "decided_by": display_name(getattr(closure, "decided_by", None)),
                 "reason": getattr(closure, "reason", "") or "",
             }
         return item
@@ -237,10 +232,10 @@ def report_content(
         )
     }
     lead_ids = {r["action_lead_id"] for r in rows if r["action_lead_id"]}
-    lead_names = {u.pk: _person(u) for u in get_user_model().objects.filter(pk__in=lead_ids)}
+    lead_names = {u.pk: display_name(u) for u in get_user_model().objects.filter(pk__in=lead_ids)}
     codes = sorted({c for r in rows for c in exec_codes(r["exec_leads"])})
     exec_roles: dict[str, ExecRoleEntry] = {
-        role.code: {"title": role.title, "holder": _person(role.holder)}
+        role.code: {"title": role.title, "holder": display_name(role.holder)}
         for role in ExecRole.objects.filter(code__in=codes).select_related("holder")
     }
     for code in codes:  # a code the plan wrote that no ExecRole row has (any more)
