@@ -40,7 +40,7 @@ from import_export import resources, widgets
 from improvement import text as typed
 
 from . import services
-from .models import Action, ExecRole, Finding, FindingKind, HistoryEntry, Plan, PlanEvent, Status
+from .models import Action, ExecRole, Finding, FindingKind, Plan, PlanEvent, Status
 
 MAX_HEADER_SEARCH_ROWS = 20
 # The preview warns loudly when an import moves this many end dates earlier, or more than
@@ -732,12 +732,10 @@ class PlanResource(resources.ModelResource):
             self.pending[id(instance)] = extra
             changes = self._changes(current, instance)
             self.pending.pop(id(instance), None)
-            services.action_edit(
+            services.action_import_edit(
                 action=current,
                 by=self.by,
-                base_version=None,
                 exec_roles=extra.get("exec_roles"),
-                history_kind=HistoryEntry.Kind.IMPORTED,
                 now=self.now,
                 **values,
             )

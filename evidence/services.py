@@ -441,15 +441,8 @@ def closure_approve(
         if action.status == Status.BLUE:  # made Blue another way (an imported plan)
             _history(action=action, by=by, kind=HistoryEntry.Kind.CLOSURE_APPROVED, at=now)
         else:
-            action = action_services.action_edit(
-                action=action,
-                by=by,
-                base_version=None,
-                status=Status.BLUE,
-                allow_blue=True,
-                history_kind=HistoryEntry.Kind.CLOSURE_APPROVED,
-                note=_meeting_note(meeting),
-                now=now,
+            action = action_services.action_sign_off_blue(
+                action=action, by=by, note=_meeting_note(meeting), now=now
             )
     return sign_off
 
@@ -519,14 +512,8 @@ def action_reopen(
             reopened_by=by,
             reopened_at=now,
         )
-        action_services.action_edit(
-            action=current,
-            by=by,
-            base_version=None,
-            status=status_after,
-            history_kind=HistoryEntry.Kind.REOPENED,
-            note=reason,
-            now=now,
+        action_services.action_reopen_status(
+            action=current, by=by, status=status_after, note=reason, now=now
         )
     return reopening
 
