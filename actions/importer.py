@@ -805,21 +805,7 @@ def plan_import(
         return report
     report.header_line = header_line
 
-    seen: dict[str, int] = {}
-    for line, values in rows:
-        ref = str(values.get("ref") or "").strip()
-        if not ref:
-            report.errors.append(
-                RowError(line, headers["ref"], "", "Every action needs a Ref.; this one is blank.")
-            )
-        elif ref.lower() in seen:
-            report.errors.append(
-                RowError(
-                    line, headers["ref"], ref, f"This Ref. is also on row {seen[ref.lower()]}."
-                )
-            )
-        else:
-            seen[ref.lower()] = line
+    report.errors.extend(_ref_errors(rows, headers))
     if report.errors:
         return report
 
@@ -829,11 +815,8 @@ def plan_import(
         dataset.append([values[n] for n in names])
     lines = [line for line, _ in rows]
 
-    with transaction.atomic():
-        # One import of a plan at a time: whether it is the plan's first import (which may
-        # bring Blue actions in) is decided under this lock.
-        list(Plan.objects.select_for_update().filter(pk=plan.pk).values_list("pk"))
-        resource = PlanResource(
+    def resource(step: str) -> PlanResource:
+        return PlanResource(
             plan=plan,
             by=by,
             report=report,
@@ -841,29 +824,17 @@ def plan_import(
             now=now,
             filename=filename,
             progress=progress,
-            step="Reading the file" if dry_run else "Checking the file again",
+            step=step,
         )
-        result = resource.import_data(
+
+    with transaction.atomic():
+        # One import of a plan at a time: whether it is the plan's first import (which may
+        # bring Blue actions in) is decided under this lock.
+        list(Plan.objects.select_for_update().filter(pk=plan.pk).values_list("pk"))
+        result = resource("Reading the file" if dry_run else "Checking the file again").import_data(
             dataset, dry_run=True, use_transactions=True, raise_errors=False
         )
-        for invalid in result.invalid_rows:
-            line = lines[invalid.number - 1]
-            for attribute, messages in invalid.error_dict.items():
-                column = headers.get(attribute, "")
-                value = (
-                    dataset[invalid.number - 1][names.index(attribute)]
-                    if attribute in names
-                    else ""
-                )
-                for message in messages:
-                    report.errors.append(
-                        RowError(line, column, "" if value is None else str(value), _tidy(message))
-                    )
-        for number, errors in result.row_errors():
-            for error in errors:
-                report.errors.append(
-                    RowError(lines[number - 1], "", "", f"Could not be saved: {error.error}")
-                )
+        report.errors.extend(_result_errors(result, dataset=dataset, headers=headers, lines=lines))
         report.rows.sort(key=lambda r: r.line)
         report.errors.sort(key=lambda e: e.line)
         report.earlier_end_dates.sort(key=lambda m: m.line)
@@ -872,17 +843,7 @@ def plan_import(
             report.rows.clear()
             report.new_exec_roles.clear()
             report.earlier_end_dates.clear()
-            resource = PlanResource(
-                plan=plan,
-                by=by,
-                report=report,
-                lines=lines,
-                now=now,
-                filename=filename,
-                progress=progress,
-                step="Saving",
-            )
-            result = resource.import_data(
+            resource("Saving").import_data(
                 dataset,
                 dry_run=False,
                 use_transactions=True,
@@ -899,6 +860,50 @@ def plan_import(
             )
     report.dry_run = dry_run
     return report
+
+
+def _ref_errors(rows: list, headers: dict[str, str]) -> list[RowError]:
+    """Every row needs a Ref., and no two the same (case aside)."""
+    errors = []
+    seen: dict[str, int] = {}
+    for line, values in rows:
+        ref = str(values.get("ref") or "").strip()
+        if not ref:
+            errors.append(
+                RowError(line, headers["ref"], "", "Every action needs a Ref.; this one is blank.")
+            )
+        elif ref.lower() in seen:
+            errors.append(
+                RowError(
+                    line, headers["ref"], ref, f"This Ref. is also on row {seen[ref.lower()]}."
+                )
+            )
+        else:
+            seen[ref.lower()] = line
+    return errors
+
+
+def _result_errors(
+    result, *, dataset: tablib.Dataset, headers: dict[str, str], lines: list[int]
+) -> list[RowError]:
+    """The checking run's refusals, each on its line and column with the value given."""
+    names = list(headers)
+    errors = []
+    for invalid in result.invalid_rows:
+        line = lines[invalid.number - 1]
+        for attribute, messages in invalid.error_dict.items():
+            column = headers.get(attribute, "")
+            value = (
+                dataset[invalid.number - 1][names.index(attribute)] if attribute in names else ""
+            )
+            for message in messages:
+                errors.append(
+                    RowError(line, column, "" if value is None else str(value), _tidy(message))
+                )
+    for number, row_errors in result.row_errors():
+        for error in row_errors:
+            errors.append(RowError(lines[number - 1], "", "", f"Could not be saved: {error.error}"))
+    return errors
 
 
 def _tidy(message: str) -> str:
