@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -487,9 +487,13 @@ def late_window(request: HttpRequest, pk: int) -> HttpResponse:
     """The PMO gives one lead more time on one closed period."""
     plan = access.get_plan_for_pmo(request, pk)
     now = timezone.now()
-    services.plan_lock_due(plan=plan, now=now)
+    if request.method == "POST":
+        # Lock a period that is due but not yet locked by the beat before granting on it;
+        # showing the page writes nothing: a due period is listed as closed already.
+        services.plan_lock_due(plan=plan, now=now)
+    closed = plan.periods.filter(Q(locked_at__isnull=False) | Q(deadline__lte=now))
     leads = get_user_model().objects.filter(led_actions__plan=plan).distinct()
-    periods = plan.periods.filter(locked_at__isnull=False).order_by("-deadline")[:8]
+    periods = closed.order_by("-deadline")[:8]
     form = LateWindowForm(
         request.POST or None,
         leads=leads,
