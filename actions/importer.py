@@ -809,10 +809,9 @@ def plan_import(
     if report.errors:
         return report
 
-    names = list(headers)
-    dataset = tablib.Dataset(headers=names)
+    dataset = tablib.Dataset(headers=list(headers))
     for _line, values in rows:
-        dataset.append([values[n] for n in names])
+        dataset.append([values[n] for n in headers])
     lines = [line for line, _ in rows]
 
     def resource(step: str) -> PlanResource:

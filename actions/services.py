@@ -456,26 +456,16 @@ def update_submit(
         _update_conflict_check(existing=existing, base_revision=base_revision)
 
         before_status = action.status
-        if existing:
-            update, changes = _update_replace(
-                existing, status=status, narrative=narrative, author=author, at=now, late=late
-            )
-            kind = HistoryEntry.Kind.UPDATE_REPLACED
-        else:
-            update = WeeklyUpdate.objects.create(
-                action=action,
-                period=period,
-                status=status,
-                narrative=narrative,
-                author=author,
-                submitted_at=now,
-                late=late,
-            )
-            changes = {
-                history.UPDATE_STATUS: history.change(None, status),
-                history.NARRATIVE: history.change("", narrative),
-            }
-            kind = HistoryEntry.Kind.UPDATE_SAVED
+        update, kind, changes = _update_write(
+            existing,
+            action=action,
+            period=period,
+            status=status,
+            narrative=narrative,
+            author=author,
+            at=now,
+            late=late,
+        )
         if action.status != status:
             action.status = status
             changes[history.STATUS] = history.change(before_status, status)
@@ -546,16 +536,33 @@ def _update_conflict_check(*, existing: WeeklyUpdate | None, base_revision: int 
         )
 
 
-def _update_replace(
-    existing: WeeklyUpdate,
+def _update_write(
+    existing: WeeklyUpdate | None,
     *,
+    action: Action,
+    period: ReportingPeriod,
     status: str,
     narrative: str,
     author: User,
     at: dt.datetime,
     late: bool,
-) -> tuple[WeeklyUpdate, dict[str, list[Any]]]:
-    """This period's update rewritten, and what changed in it for the history."""
+) -> tuple[WeeklyUpdate, str, dict[str, list[Any]]]:
+    """This period's update, written or rewritten; the history's kind and changes."""
+    if existing is None:
+        update = WeeklyUpdate.objects.create(
+            action=action,
+            period=period,
+            status=status,
+            narrative=narrative,
+            author=author,
+            submitted_at=at,
+            late=late,
+        )
+        changes = {
+            history.UPDATE_STATUS: history.change(None, status),
+            history.NARRATIVE: history.change("", narrative),
+        }
+        return update, HistoryEntry.Kind.UPDATE_SAVED, changes
     changes = {}
     if existing.status != status:
         changes[history.UPDATE_STATUS] = history.change(existing.status, status)
@@ -568,7 +575,7 @@ def _update_replace(
     existing.revision += 1
     existing.late = late
     existing.save()
-    return existing, changes
+    return existing, HistoryEntry.Kind.UPDATE_REPLACED, changes
 
 
 def _recovery_plan_record(
