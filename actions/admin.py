@@ -6,6 +6,8 @@ app's own pages, so the lock and the history hold on every path.
 
 from django.contrib import admin
 
+from improvement.admin import ReadOnlyAdmin
+
 from .models import (
     Action,
     BaselineDate,
@@ -33,17 +35,6 @@ class ExecRoleAdmin(admin.ModelAdmin):
     search_fields = ["code", "title"]
     # Who holds a role changes on the Executive roles page, where the change is recorded.
     readonly_fields = ["holder"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Action)

@@ -230,12 +230,9 @@ def change_request_approve(
             if current.kind == ChangeRequest.Kind.END_DATE
             else {"requirement": current.proposed_requirement}
         )
-        services.action_edit(
+        services.action_change_request_apply(
             action=action,
             by=by,
-            base_version=None,
-            through_change_request=True,
-            history_kind=HistoryEntry.Kind.CHANGE_APPROVED,
             note=f"Change request approved. Reason given: {current.reason}"
             + (f" Decision: {note}" if note else ""),
             now=now,

@@ -22,6 +22,10 @@ my_actions_prefetches: dict[str, Callable[[], Prefetch]] = {}
 # context (evidence: "Recent decisions" on the lead's closures). One query each at most.
 my_actions_panels: dict[str, Callable[..., dict | None]] = {}
 
+# "My actions": sections shown at the foot of the page, called as the panels are
+# (kpis: "Your KPIs", the KPIs the lead enters values for).
+my_actions_sections: dict[str, Callable[..., dict | None]] = {}
+
 # Carry-over: how many of a kind of thing travel with a set of actions (``ids`` is a
 # values("pk") queryset of them), by the key ``carry_over.plan_year.TALLIES`` lists it under
 # (evidence: "evidence" and "closures").
@@ -42,3 +46,8 @@ carry_over_before_move: dict[str, Callable[..., Any]] = {}
 # the header reads it in the same one query as its other flags (``selectors.navigation``).
 review_queue_shown: dict[str, Callable[[frozenset[str], bool], bool]] = {}
 review_queue_waiting: dict[str, Callable[[], Any]] = {}
+
+# The action's page: what the apps above add to its context, each a callable taking
+# ``user=`` and ``action=`` and returning a dict merged into it (evidence: "panel", the
+# evidence and closure section, with the forms the user may fill in).
+action_page_context: dict[str, Callable[..., dict]] = {}

@@ -46,7 +46,6 @@ from .models import (
     ExecRole,
     Finding,
     FindingKind,
-    HistoryEntry,
     Plan,
     PlanEvent,
     Status,
@@ -812,12 +811,10 @@ class PlanResource(resources.ModelResource):
             self.pending[id(instance)] = extra
             changes = self._changes(current, instance)
             self.pending.pop(id(instance), None)
-            services.action_edit(
+            services.action_import_edit(
                 action=current,
                 by=self.by,
-                base_version=None,
                 exec_roles=extra.get("exec_roles"),
-                history_kind=HistoryEntry.Kind.IMPORTED,
                 now=self.now,
                 **values,
             )
@@ -886,14 +883,14 @@ def plan_import(
         report.errors.append(RowError(line=0, column="", value="", message=str(error)))
         return report
     report.header_line = header_line
-    _refs_check(rows, headers=headers, report=report)
+
+    report.errors.extend(_ref_errors(rows, headers))
     if report.errors:
         return report
 
-    names = list(headers)
-    dataset = tablib.Dataset(headers=names)
+    dataset = tablib.Dataset(headers=list(headers))
     for _line, values in rows:
-        dataset.append([values[n] for n in names])
+        dataset.append([values[n] for n in headers])
     lines = [line for line, _ in rows]
 
     def resource(step: str) -> PlanResource:
@@ -915,7 +912,7 @@ def plan_import(
         result = resource("Reading the file" if dry_run else "Checking the file again").import_data(
             dataset, dry_run=True, use_transactions=True, raise_errors=False
         )
-        _result_errors(result, dataset=dataset, headers=headers, lines=lines, report=report)
+        report.errors.extend(_result_errors(result, dataset=dataset, headers=headers, lines=lines))
         report.rows.sort(key=lambda r: r.line)
         report.errors.sort(key=lambda e: e.line)
         report.earlier_end_dates.sort(key=lambda m: m.line)
@@ -943,35 +940,33 @@ def plan_import(
     return report
 
 
-def _refs_check(rows: list[tuple], *, headers: dict[str, str], report: ImportReport) -> None:
-    """Every row has a Ref., and no Ref. is on two rows; problems go on the report."""
+def _ref_errors(rows: list, headers: dict[str, str]) -> list[RowError]:
+    """Every row needs a Ref., and no two the same (case aside)."""
+    errors = []
     seen: dict[str, int] = {}
     for line, values in rows:
         ref = str(values.get("ref") or "").strip()
         if not ref:
-            report.errors.append(
+            errors.append(
                 RowError(line, headers["ref"], "", "Every action needs a Ref.; this one is blank.")
             )
         elif ref.lower() in seen:
-            report.errors.append(
+            errors.append(
                 RowError(
                     line, headers["ref"], ref, f"This Ref. is also on row {seen[ref.lower()]}."
                 )
             )
         else:
             seen[ref.lower()] = line
+    return errors
 
 
 def _result_errors(
-    result: Any,
-    *,
-    dataset: tablib.Dataset,
-    headers: dict[str, str],
-    lines: list[int],
-    report: ImportReport,
-) -> None:
-    """The rows import-export refused, by the file's row, column and cell, on the report."""
+    result, *, dataset: tablib.Dataset, headers: dict[str, str], lines: list[int]
+) -> list[RowError]:
+    """The checking run's refusals, each on its line and column with the value given."""
     names = list(headers)
+    errors = []
     for invalid in result.invalid_rows:
         line = lines[invalid.number - 1]
         for attribute, messages in invalid.error_dict.items():
@@ -980,14 +975,13 @@ def _result_errors(
                 dataset[invalid.number - 1][names.index(attribute)] if attribute in names else ""
             )
             for message in messages:
-                report.errors.append(
+                errors.append(
                     RowError(line, column, "" if value is None else str(value), _tidy(message))
                 )
-    for number, errors in result.row_errors():
-        for error in errors:
-            report.errors.append(
-                RowError(lines[number - 1], "", "", f"Could not be saved: {error.error}")
-            )
+    for number, row_errors in result.row_errors():
+        for error in row_errors:
+            errors.append(RowError(lines[number - 1], "", "", f"Could not be saved: {error.error}"))
+    return errors
 
 
 def _tidy(message: str) -> str:

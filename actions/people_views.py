@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from improvement import people
+from improvement.forms import add_errors
 from improvement.models import PeopleChange
 from improvement.roles import Role
 
@@ -31,7 +32,7 @@ from .people_forms import (
     PersonForm,
     RolesForm,
 )
-from .pmo_views import _add_errors, _form_page
+from .pmo_views import _form_page
 
 
 def _get_person_for_pmo(request: HttpRequest, pk: int):
@@ -89,7 +90,7 @@ def person_add(request: HttpRequest) -> HttpResponse:
         try:
             person = people.person_add(by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, _added_message(person))
             return redirect("person_detail", person.pk)
@@ -140,7 +141,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             people.person_edit(person=person, by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"Details saved for {people.display_name(person)}.")
             return redirect("person_detail", person.pk)
@@ -160,7 +161,7 @@ def person_roles(request: HttpRequest, pk: int) -> HttpResponse:
                 person=person, by=request.user, roles=form.cleaned_data["roles"]
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             said = [f"given {', '.join(given)}"] * bool(given) + [
                 f"no longer {', '.join(taken)}"
@@ -189,7 +190,7 @@ def person_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
                 person=person, by=request.user, new_holders=form.new_holders()
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(
                 request,
@@ -259,7 +260,7 @@ def exec_role_create(request: HttpRequest) -> HttpResponse:
         try:
             exec_role = services.exec_role_create(by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"Executive role {exec_role.code} added.")
             return redirect("exec_role_list")
@@ -278,7 +279,7 @@ def exec_role_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.exec_role_edit(exec_role=exec_role, by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             holder = people.display_name(form.cleaned_data["holder"]) or "nobody (vacant)"
             messages.success(request, f"{exec_role.code} saved: held by {holder}.")

@@ -10,15 +10,15 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+
+from improvement.forms import INVALID, add_errors
 
 from . import access, services
 from .models import BaselineDate, Finding, Inspection, Status
 from .pmo_forms import ActionForm, FindingForm, InspectionForm, PlanForm, ReassignForm
 
-INVALID = 422  # the form is shown again with its errors
 CONFLICT = 409  # someone else saved first
 OPEN_STATUSES = [s for s in Status if s != Status.BLUE]
 
@@ -36,15 +36,6 @@ def _get_finding_for_pmo(request: HttpRequest, pk: int) -> Finding:
 def _form_page(request: HttpRequest, template: str, context: dict) -> HttpResponse:
     status = INVALID if context["form"].is_bound and context["form"].errors else 200
     return render(request, template, context, status=status)
-
-
-def _add_errors(form: Form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the fields it names, the rest above the form."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 # Inspections and findings --------------------------------------------------------------
@@ -144,7 +135,7 @@ def plan_settings(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.plan_save(plan=form.save(commit=False))
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(
                 request, f"Plan settings saved. Updates are due {plan.deadline_label}."
@@ -164,7 +155,7 @@ def action_create(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             action = services.action_create(plan=plan, by=request.user, **form.service_kwargs())
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"Action {action.ref} added to the plan.")
             return redirect(action)
@@ -190,7 +181,7 @@ def action_edit(request: HttpRequest, pk: int) -> HttpResponse:
             context.update(conflict=conflict, form=_resubmittable(request, conflict))
             return render(request, "actions/pmo/action_form.html", context, status=CONFLICT)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             if saved.version == form.cleaned_data["version"]:
                 messages.info(request, f"Nothing changed on {saved.ref}.")

@@ -7,6 +7,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import connection
@@ -84,76 +85,18 @@ def navigation(user) -> Navigation:
     for review) is one query of scalar subqueries, however many actions or closures exist.
     """
     roles = roles_of(user)
-    is_pmo = Role.PMO in roles
-    reads_plan = bool(roles & READERS_OF_THE_PLAN)
-    newest_plan = Plan.objects.order_by("-created_at", "-id").values("pk")[:1]
-    annotations = {
-        "leads": Exists(Action.objects.open().filter(action_lead=OuterRef("pk"))),
-        "holds_exec": Exists(ExecRole.objects.filter(holder=OuterRef("pk"))),
-        "newest_plan": Subquery(newest_plan),
-        "waiting_changes": Subquery(
-            ChangeRequest.objects.filter(
-                state=ChangeRequest.State.PENDING, action__plan_id=Subquery(newest_plan)
-            )
-            .order_by()
-            .values("state")
-            .annotate(n=Count("pk"))
-            .values("n")[:1]
-        ),
-    }
-    for app, waiting in review_queue_waiting.items():
-        annotations[f"waiting_{app}"] = waiting()
-    row = (
-        get_user_model()
-        .objects.filter(pk=user.pk)
-        .annotate(**annotations)
-        .values(*annotations)
-        .get()
-    )
+    row = _navigation_row(user)
     holds_exec = bool(row["holds_exec"])
     is_exec = holds_exec or Role.EXEC_LEAD in roles
-    plan_id = row["newest_plan"]
-    plan_url = reverse("plan", args=[plan_id]) if plan_id else reverse("plans")
+    reads_plan = bool(roles & READERS_OF_THE_PLAN)
     # Someone with no other role keeps "My actions" even before the PMO assigns them one.
     leads = bool(row["leads"]) or not (reads_plan or is_exec)
-
-    items: dict[str, NavItem] = {}
-    if leads:
-        items["my_actions"] = NavItem("my_actions", "My actions", reverse("my_actions"))
-    if is_exec:
-        items["accountable"] = NavItem(
-            "accountable", "My accountable actions", reverse("accountable_actions")
-        )
-    for app, shown in review_queue_shown.items():
-        if shown(roles, holds_exec):
-            items["review_queue"] = NavItem(
-                "review_queue", "Review queue", reverse("review_queue"), row[f"waiting_{app}"]
-            )
-    if reads_plan:
-        items["plan"] = NavItem("plan", "Plan", reverse("plans"))
-        items["exception_reports"] = NavItem(
-            "exception_reports", "Exception reports", reverse("exception_report_list")
-        )
-        if plan_id:
-            items["board_reports"] = NavItem(
-                "board_reports", "Board reports", reverse("board_reports", args=[plan_id])
-            )
-    if is_pmo:
-        items["inspections"] = NavItem("inspections", "Inspections", reverse("inspection_list"))
-        items["automation"] = NavItem("automation", "Automation", reverse("automation"))
-        items["people"] = NavItem("people", "People", reverse("people_list"))
-        items["api_tokens"] = NavItem("api_tokens", "API tokens", reverse("api_tokens"))
-    if (is_pmo or is_exec) and plan_id:
-        # The PMO and the executive improvement board decide changes to the baseline.
-        items["change_requests"] = NavItem(
-            "change_requests",
-            "Change requests",
-            reverse("change_requests", args=[plan_id]),
-            row["waiting_changes"] or 0,
-        )
+    items = _menu_items(roles, row, leads=leads, is_exec=is_exec, holds_exec=holds_exec)
+    plan_id = row["newest_plan"]
+    plan_url = reverse("plan", args=[plan_id]) if plan_id else reverse("plans")
 
     # Each role lands where its work is; the first that applies wins.
-    if is_pmo:
+    if Role.PMO in roles:
         landing, home = "plan", plan_url
     elif is_exec:
         landing, home = "accountable", items["accountable"].url
@@ -168,6 +111,79 @@ def navigation(user) -> Navigation:
     ordered = [items[landing]] if landing in items else []
     ordered += [item for key, item in items.items() if key != landing]
     return Navigation(items=ordered, home=home)
+
+
+def _navigation_row(user) -> dict[str, Any]:
+    """Leads an open action? Holds an exec role? The newest plan, the closures waiting for
+    review (``hooks.review_queue_waiting``): one query of scalar subqueries."""
+    newest_plan = Plan.objects.order_by("-created_at", "-id").values("pk")[:1]
+    annotations = {
+        "leads": Exists(Action.objects.open().filter(action_lead=OuterRef("pk"))),
+        "holds_exec": Exists(ExecRole.objects.filter(holder=OuterRef("pk"))),
+        "newest_plan": Subquery(newest_plan),
+        # The change requests waiting for a decision on the newest plan.
+        "waiting_changes": Subquery(
+            ChangeRequest.objects.filter(
+                state=ChangeRequest.State.PENDING, action__plan_id=Subquery(newest_plan)
+            )
+            .order_by()
+            .values("state")
+            .annotate(n=Count("pk"))
+            .values("n")[:1]
+        ),
+    }
+    for app, waiting in review_queue_waiting.items():
+        annotations[f"waiting_{app}"] = waiting()
+    return (
+        get_user_model()
+        .objects.filter(pk=user.pk)
+        .annotate(**annotations)
+        .values(*annotations)
+        .get()
+    )
+
+
+def _menu_items(
+    roles: frozenset[str], row: dict[str, Any], *, leads: bool, is_exec: bool, holds_exec: bool
+) -> dict[str, NavItem]:
+    """The header's entries this user sees, in the menu's order, by key."""
+    items: dict[str, NavItem] = {}
+    if leads:
+        items["my_actions"] = NavItem("my_actions", "My actions", reverse("my_actions"))
+    if is_exec:
+        items["accountable"] = NavItem(
+            "accountable", "My accountable actions", reverse("accountable_actions")
+        )
+    for app, shown in review_queue_shown.items():
+        if shown(roles, holds_exec):
+            items["review_queue"] = NavItem(
+                "review_queue", "Review queue", reverse("review_queue"), row[f"waiting_{app}"]
+            )
+    if roles & READERS_OF_THE_PLAN:
+        items["plan"] = NavItem("plan", "Plan", reverse("plans"))
+        items["exception_reports"] = NavItem(
+            "exception_reports", "Exception reports", reverse("exception_report_list")
+        )
+        if row["newest_plan"]:
+            items["board_reports"] = NavItem(
+                "board_reports",
+                "Board reports",
+                reverse("board_reports", args=[row["newest_plan"]]),
+            )
+    if Role.PMO in roles:
+        items["inspections"] = NavItem("inspections", "Inspections", reverse("inspection_list"))
+        items["automation"] = NavItem("automation", "Automation", reverse("automation"))
+        items["people"] = NavItem("people", "People", reverse("people_list"))
+        items["api_tokens"] = NavItem("api_tokens", "API tokens", reverse("api_tokens"))
+    if (Role.PMO in roles or is_exec) and row["newest_plan"]:
+        # The PMO and the executive improvement board decide changes to the baseline.
+        items["change_requests"] = NavItem(
+            "change_requests",
+            "Change requests",
+            reverse("change_requests", args=[row["newest_plan"]]),
+            row["waiting_changes"] or 0,
+        )
+    return items
 
 
 # "My accountable actions": an exec lead's actions for their weekly action meeting --------

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -435,36 +435,16 @@ def update_submit(
     # Record any lock that is due first, so its snapshot holds the status as it stood at
     # the deadline, not one this save or a next-period save has changed since.
     plan_lock_due(plan=action.plan, now=now)
-    # Spaces, zero-width and other invisible characters alone are a blank update.
-    narrative = typed.strip_invisible(narrative or "")
-    if not typed.has_visible_text(narrative):
-        raise ValidationError({"narrative": BLANK_UPDATE_MESSAGE})
-    if status not in {s.value for s in (Status.RED, Status.AMBER, Status.GREEN, Status.WHITE)}:
-        raise ValidationError({"status": "Choose Red, Amber, Green or White."})
+    narrative = _update_text_check(status=status, narrative=narrative)
 
     with transaction.atomic():
-        period = _period_for_save(period.pk, plan=action.plan)
-        plan_ensure_writable(period.plan)
-        if period.plan_id != action.plan_id:
-            raise ValidationError("That period belongs to another plan.")
-        late = False
-        if period.is_closed_at(now):
-            if not late_window_active(period=period, lead=author, now=now):
-                raise PeriodLocked(period)
-            late = True
-        elif not _is_current(period, now=now):
-            raise ValidationError("That period has not opened yet; update the current one.")
-        action = Action.objects.select_for_update().get(pk=action.pk)
-        if action.plan_id != period.plan_id:  # carried into a new plan year while we waited
-            raise PlanReadOnly(period.plan)
-        if not action.is_open:
-            raise ValidationError("This action is complete (Blue); it takes no more updates.")
+        period, late = _update_period_open(period=period, plan=action.plan, author=author, now=now)
+        action = _update_action_locked(action=action, period=period)
+        today = timezone.localtime(now, period.plan.tz).date()
         if is_bare_on_plan(narrative):
-            today = timezone.localtime(now, period.plan.tz).date()
             refusal = on_plan_refusal(action=action, status=status, today=today)
             if refusal:
                 raise ValidationError({"narrative": refusal})
-        today = timezone.localtime(now, period.plan.tz).date()
         plan_fields = _recovery_check(action=action, status=status, recovery=recovery, today=today)
         existing = WeeklyUpdate.objects.filter(action=action, period=period).first()
         if (
@@ -474,61 +454,25 @@ def update_submit(
             and plan_fields is None
         ):
             return existing  # the same save twice (a double click): nothing to change
-        expected = existing.revision if existing else 0
-        if base_revision is not None and base_revision != expected:
-            raise EditConflict(
-                "This update was changed in another window since you opened it; "
-                "your text is below. Check the saved update, then save again.",
-                current=existing,
-            )
+        _update_conflict_check(existing=existing, base_revision=base_revision)
 
         before_status = action.status
-        if existing:
-            changes = {}
-            if existing.status != status:
-                changes[history.UPDATE_STATUS] = history.change(existing.status, status)
-            if existing.narrative != narrative:
-                changes[history.NARRATIVE] = history.change(existing.narrative, narrative)
-            existing.status = status
-            existing.narrative = narrative
-            existing.author = author
-            existing.submitted_at = now
-            existing.revision += 1
-            existing.late = late
-            existing.save()
-            update = existing
-            kind = HistoryEntry.Kind.UPDATE_REPLACED
-        else:
-            update = WeeklyUpdate.objects.create(
-                action=action,
-                period=period,
-                status=status,
-                narrative=narrative,
-                author=author,
-                submitted_at=now,
-                late=late,
-            )
-            changes = {
-                history.UPDATE_STATUS: history.change(None, status),
-                history.NARRATIVE: history.change("", narrative),
-            }
-            kind = HistoryEntry.Kind.UPDATE_SAVED
+        update, kind, changes = _update_write(
+            existing,
+            action=action,
+            period=period,
+            status=status,
+            narrative=narrative,
+            author=author,
+            at=now,
+            late=late,
+        )
         if action.status != status:
             action.status = status
             changes[history.STATUS] = history.change(before_status, status)
         if plan_fields is not None:
-            RecoveryPlan.objects.create(
-                action=action,
-                update=update,
-                period=period,
-                recorded_by=author,
-                recorded_at=now,
-                **plan_fields,
-            )
-            changes[history.RECOVERY_PLAN] = history.change(
-                "",
-                f"{plan_fields['what']} — by {plan_fields['by_when']:%d %b %Y}, "
-                f"{plan_fields['who']}",
+            changes[history.RECOVERY_PLAN] = _recovery_plan_record(
+                action=action, update=update, period=period, by=author, at=now, **plan_fields
             )
         action.version += 1
         action.save(update_fields=["status", "version", "updated_at"])
@@ -541,6 +485,123 @@ def update_submit(
             note=f"{period.label}{' (late window)' if late else ''}",
         )
     return update
+
+
+def _update_text_check(*, status: str, narrative: str) -> str:
+    """The narrative as it will be kept; refuses a blank one and a status a lead cannot set."""
+    # Spaces, zero-width and other invisible characters alone are a blank update.
+    narrative = typed.strip_invisible(narrative or "")
+    if not typed.has_visible_text(narrative):
+        raise ValidationError({"narrative": BLANK_UPDATE_MESSAGE})
+    if status not in {s.value for s in (Status.RED, Status.AMBER, Status.GREEN, Status.WHITE)}:
+        raise ValidationError({"status": "Choose Red, Amber, Green or White."})
+    return narrative
+
+
+def _update_period_open(
+    *, period: ReportingPeriod, plan: Plan, author: User, now: dt.datetime
+) -> tuple[ReportingPeriod, bool]:
+    """The period, held against the lock, if it takes the author's update now; and whether
+    the save is in a late window. Refuses a locked, future or other plan's period."""
+    period = _period_for_save(period.pk, plan=plan)
+    plan_ensure_writable(period.plan)
+    if period.plan_id != plan.pk:
+        raise ValidationError("That period belongs to another plan.")
+    if period.is_closed_at(now):
+        if not late_window_active(period=period, lead=author, now=now):
+            raise PeriodLocked(period)
+        return period, True
+    if not _is_current(period, now=now):
+        raise ValidationError("That period has not opened yet; update the current one.")
+    return period, False
+
+
+def _update_action_locked(*, action: Action, period: ReportingPeriod) -> Action:
+    """The action's row, locked for the save; refused if it moved plan or is complete."""
+    action = Action.objects.select_for_update().get(pk=action.pk)
+    if action.plan_id != period.plan_id:  # carried into a new plan year while we waited
+        raise PlanReadOnly(period.plan)
+    if not action.is_open:
+        raise ValidationError("This action is complete (Blue); it takes no more updates.")
+    return action
+
+
+def _update_conflict_check(*, existing: WeeklyUpdate | None, base_revision: int | None) -> None:
+    """Refuse a save based on an older revision than the one saved."""
+    expected = existing.revision if existing else 0
+    if base_revision is not None and base_revision != expected:
+        raise EditConflict(
+            "This update was changed in another window since you opened it; "
+            "your text is below. Check the saved update, then save again.",
+            current=existing,
+        )
+
+
+def _update_write(
+    existing: WeeklyUpdate | None,
+    *,
+    action: Action,
+    period: ReportingPeriod,
+    status: str,
+    narrative: str,
+    author: User,
+    at: dt.datetime,
+    late: bool,
+) -> tuple[WeeklyUpdate, str, dict[str, list[Any]]]:
+    """This period's update, written or rewritten; the history's kind and changes."""
+    if existing is None:
+        update = WeeklyUpdate.objects.create(
+            action=action,
+            period=period,
+            status=status,
+            narrative=narrative,
+            author=author,
+            submitted_at=at,
+            late=late,
+        )
+        changes = {
+            history.UPDATE_STATUS: history.change(None, status),
+            history.NARRATIVE: history.change("", narrative),
+        }
+        return update, HistoryEntry.Kind.UPDATE_SAVED, changes
+    changes = {}
+    if existing.status != status:
+        changes[history.UPDATE_STATUS] = history.change(existing.status, status)
+    if existing.narrative != narrative:
+        changes[history.NARRATIVE] = history.change(existing.narrative, narrative)
+    existing.status = status
+    existing.narrative = narrative
+    existing.author = author
+    existing.submitted_at = at
+    existing.revision += 1
+    existing.late = late
+    existing.save()
+    return existing, HistoryEntry.Kind.UPDATE_REPLACED, changes
+
+
+def _recovery_plan_record(
+    *,
+    action: Action,
+    update: WeeklyUpdate,
+    period: ReportingPeriod,
+    by: User,
+    at: dt.datetime,
+    what: str,
+    by_when: dt.date,
+    who: str,
+) -> list[Any]:
+    """Record the recovery plan given with a Red update; its change for the history."""
+    RecoveryPlan.objects.create(
+        action=action,
+        update=update,
+        period=period,
+        recorded_by=by,
+        recorded_at=at,
+        what=what,
+        by_when=by_when,
+        who=who,
+    )
+    return history.change("", f"{what} — by {by_when:%d %b %Y}, {who}")
 
 
 def recovery_plan_messages(ref: str) -> dict[str, str]:
@@ -601,6 +662,9 @@ EDITABLE_FIELDS = (
 )
 
 
+BLUE_ONLY_FROM_SIGN_OFF = "Blue comes only from a signed-off closure."
+
+
 def _check_dates(start: dt.date | None, end: dt.date | None) -> None:
     if start and end and end < start:
         raise ValidationError({"end_date": "The end date must not be before the start date."})
@@ -625,7 +689,7 @@ def action_create(
     now = _now(now)
     plan_ensure_writable(plan)
     if fields.get("status") == Status.BLUE and not closed_before_import:
-        raise ValidationError({"status": "Blue comes only from a signed-off closure."})
+        raise ValidationError({"status": BLUE_ONLY_FROM_SIGN_OFF})
     _check_dates(fields.get("start_date"), fields.get("end_date"))
     with transaction.atomic():
         action = Action(plan=plan, **fields)
@@ -653,6 +717,24 @@ def action_create(
     return action
 
 
+def _refuse_blue_moves(current: Action, status: str) -> None:
+    """An edit neither makes an action Blue nor takes it out of Blue."""
+    _refuse_entering_blue(current, status)
+    if current.status == Status.BLUE and status != Status.BLUE:
+        raise ValidationError(
+            {"status": "A completed (Blue) action is re-opened from its page, with a reason."}
+        )
+
+
+def _refuse_entering_blue(current: Action, status: str) -> None:
+    if status == Status.BLUE and current.status != Status.BLUE:
+        raise ValidationError({"status": BLUE_ONLY_FROM_SIGN_OFF})
+
+
+def _any_blue_move(current: Action, status: str) -> None:
+    """The sign-off's rule: it is what makes an action Blue."""
+
+
 def action_edit(
     *,
     action: Action,
@@ -660,21 +742,131 @@ def action_edit(
     base_version: int | None,
     exec_roles: Iterable[ExecRole] | None = None,
     findings: Iterable[Finding] | None = None,
-    history_kind: str = HistoryEntry.Kind.CHANGED,
-    allow_blue: bool = False,
-    through_change_request: bool = False,
     note: str = "",
     now: dt.datetime | None = None,
     **fields: Any,
 ) -> Action:
     """Change an action's fields. Refused if someone saved since ``base_version``.
 
-    Only the closure's sign-off (``evidence.services.closure_approve``) passes
-    ``allow_blue``; leaving Blue is a re-open (``history_kind=REOPENED``), with a reason.
-    Once the action is in the plan's baseline, its end date and scope change only through
-    an approved change request (``actions.baseline``), which passes
-    ``through_change_request``.
+    An edit never makes an action Blue (``action_sign_off_blue`` does) nor takes it out of
+    Blue (``action_reopen_status`` does, with a reason).
     """
+    return _action_change(
+        action=action,
+        by=by,
+        base_version=base_version,
+        exec_roles=exec_roles,
+        findings=findings,
+        kind=HistoryEntry.Kind.CHANGED,
+        blue_rule=_refuse_blue_moves,
+        note=note,
+        now=now,
+        fields=fields,
+    )
+
+
+def action_import_edit(
+    *,
+    action: Action,
+    by: User | None,
+    exec_roles: Iterable[ExecRole] | None = None,
+    now: dt.datetime | None = None,
+    **fields: Any,
+) -> Action:
+    """A plan import's changes to an action, recorded as imported; Blue as for an edit."""
+    return _action_change(
+        action=action,
+        by=by,
+        base_version=None,
+        exec_roles=exec_roles,
+        findings=None,
+        kind=HistoryEntry.Kind.IMPORTED,
+        blue_rule=_refuse_blue_moves,
+        note="",
+        now=now,
+        fields=fields,
+    )
+
+
+def action_sign_off_blue(
+    *, action: Action, by: User | None, note: str = "", now: dt.datetime | None = None
+) -> Action:
+    """The action turns Blue: only a closure's sign-off (``evidence.services``) calls this."""
+    return _action_change(
+        action=action,
+        by=by,
+        base_version=None,
+        exec_roles=None,
+        findings=None,
+        kind=HistoryEntry.Kind.CLOSURE_APPROVED,
+        blue_rule=_any_blue_move,
+        note=note,
+        now=now,
+        fields={"status": Status.BLUE},
+    )
+
+
+def action_reopen_status(
+    *, action: Action, by: User | None, status: str, note: str, now: dt.datetime | None = None
+) -> Action:
+    """A Blue action re-opened (``evidence.services.action_reopen``): ``note`` is the reason."""
+    return _action_change(
+        action=action,
+        by=by,
+        base_version=None,
+        exec_roles=None,
+        findings=None,
+        kind=HistoryEntry.Kind.REOPENED,
+        blue_rule=_refuse_entering_blue,
+        note=note,
+        now=now,
+        fields={"status": status},
+    )
+
+
+def action_change_request_apply(
+    *, action: Action, by: User | None, note: str, now: dt.datetime | None = None, **fields: Any
+) -> Action:
+    """An approved change request's new end date or scope (``actions.baseline``): the one way
+    a baselined action's end date and scope change."""
+    return _action_change(
+        action=action,
+        by=by,
+        base_version=None,
+        exec_roles=None,
+        findings=None,
+        kind=HistoryEntry.Kind.CHANGE_APPROVED,
+        blue_rule=_refuse_blue_moves,
+        baseline_rule=_baseline_change_approved,
+        note=note,
+        now=now,
+        fields=fields,
+    )
+
+
+def _baseline_change_approved(action: Action, fields: Mapping[str, Any]) -> None:
+    """The change request was the approval: nothing more to check."""
+
+
+def _action_change(
+    *,
+    action: Action,
+    by: User | None,
+    base_version: int | None,
+    exec_roles: Iterable[ExecRole] | None,
+    findings: Iterable[Finding] | None,
+    kind: str,
+    blue_rule: Callable[[Action, str], None],
+    note: str,
+    now: dt.datetime | None,
+    fields: dict[str, Any],
+    baseline_rule: Callable[[Action, Mapping[str, Any]], None] | None = None,
+) -> Action:
+    """Lock the action, check it against ``base_version``, ``blue_rule`` and
+    ``baseline_rule`` (by default: a baselined action's end date and scope do not move),
+    apply the changes and record them as ``kind``; nothing is saved or recorded if nothing
+    changed."""
+    baseline_rule = baseline_rule or _ensure_not_baselined_change
     now = _now(now)
     plan_ensure_writable(action.plan)
     plan_lock_due(plan=action.plan, now=now)  # freeze a due snapshot before changing it
@@ -682,25 +874,9 @@ def action_edit(
     if unknown:
         raise TypeError(f"not editable here: {', '.join(sorted(unknown))}")
     with transaction.atomic():
-        current = Action.objects.select_for_update().get(pk=action.pk)
-        if base_version is not None and current.version != base_version:
-            raise EditConflict(
-                "Someone else changed this action while you were editing it. "
-                "Nothing of yours was saved; their changes are below.",
-                changes=list(current.history.filter(version__gt=base_version).order_by("at")),
-                current=current,
-            )
-        if fields.get("status") == Status.BLUE and current.status != Status.BLUE and not allow_blue:
-            raise ValidationError({"status": "Blue comes only from a signed-off closure."})
-        if not through_change_request:
-            _ensure_not_baselined_change(current, fields)
-        leaving_blue = current.status == Status.BLUE and fields.get("status", Status.BLUE) != (
-            Status.BLUE
-        )
-        if leaving_blue and not allow_blue and history_kind != HistoryEntry.Kind.REOPENED:
-            raise ValidationError(
-                {"status": "A completed (Blue) action is re-opened from its page, with a reason."}
-            )
+        current = _action_locked_for_edit(action=action, base_version=base_version)
+        blue_rule(current, fields.get("status", current.status))
+        baseline_rule(current, fields)
         changes: dict[str, list[Any]] = {}
         for name, value in fields.items():
             before = getattr(current, name)
@@ -709,26 +885,15 @@ def action_edit(
                 setattr(current, name, value)
         _check_dates(current.start_date, current.end_date)
         if exec_roles is not None:
-            new_roles = list(exec_roles)
-            before = [r.code for r in current.exec_roles.all()]
-            after = [r.code for r in sorted(new_roles, key=lambda r: r.code)]
-            if {r.pk for r in current.exec_roles.all()} != {r.pk for r in new_roles}:
-                changes[history.EXEC_LEADS] = history.change(before, after)
-                current.exec_roles.set(new_roles)
+            changes.update(_exec_roles_set(current, list(exec_roles)))
         if findings is not None:
-            new_findings = list(findings)
-            old = {f.pk for f in current.findings.all()}
-            if old != {f.pk for f in new_findings}:
-                changes[history.FINDINGS] = history.change(
-                    [f.ref for f in current.findings.all()], [f.ref for f in new_findings]
-                )
-                current.findings.set(new_findings)
+            changes.update(_findings_set(current, list(findings)))
         if not changes:
             return current
         current.full_clean()
         current.version += 1
         current.save()
-        _record(action=current, actor=by, kind=history_kind, changes=changes, at=now, note=note)
+        _record(action=current, actor=by, kind=kind, changes=changes, at=now, note=note)
     return current
 
 
@@ -766,6 +931,38 @@ def _ensure_not_baselined_change(action: Action, fields: Mapping[str, Any]) -> N
     refused = baselined_change_refusal(action, fields)
     if refused:
         raise ValidationError(refused)
+
+
+def _action_locked_for_edit(*, action: Action, base_version: int | None) -> Action:
+    """The action's row, locked; refused if someone saved since ``base_version``."""
+    current = Action.objects.select_for_update().get(pk=action.pk)
+    if base_version is not None and current.version != base_version:
+        raise EditConflict(
+            "Someone else changed this action while you were editing it. "
+            "Nothing of yours was saved; their changes are below.",
+            changes=list(current.history.filter(version__gt=base_version).order_by("at")),
+            current=current,
+        )
+    return current
+
+
+def _exec_roles_set(current: Action, new_roles: list[ExecRole]) -> dict[str, list[Any]]:
+    """Set the action's exec roles; the change for the history, if any."""
+    before = [r.code for r in current.exec_roles.all()]
+    after = [r.code for r in sorted(new_roles, key=lambda r: r.code)]
+    if {r.pk for r in current.exec_roles.all()} == {r.pk for r in new_roles}:
+        return {}
+    current.exec_roles.set(new_roles)
+    return {history.EXEC_LEADS: history.change(before, after)}
+
+
+def _findings_set(current: Action, new_findings: list[Finding]) -> dict[str, list[Any]]:
+    """Set the findings the action answers; the change for the history, if any."""
+    if {f.pk for f in current.findings.all()} == {f.pk for f in new_findings}:
+        return {}
+    before = [f.ref for f in current.findings.all()]
+    current.findings.set(new_findings)
+    return {history.FINDINGS: history.change(before, [f.ref for f in new_findings])}
 
 
 def actions_assign_lead(

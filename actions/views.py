@@ -11,14 +11,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
-from django.forms import Form
+from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
+
+from improvement.forms import add_errors
 
 from . import access, hooks, selectors, services
 from .filters import SORTS, ActionFilter
@@ -178,7 +179,8 @@ def my_actions(request: HttpRequest) -> HttpResponse:
             "late_windows": late_windows,
             "chosen_late": chosen_late,
             "early_locks": selectors.early_lock_notices(current_periods),
-            "panels": _my_actions_panels(request.user, now),
+            "panels": _my_actions_panels(hooks.my_actions_panels, request.user, now),
+            "sections": _my_actions_panels(hooks.my_actions_sections, request.user, now),
         },
     )
 
@@ -203,9 +205,9 @@ def accountable_actions(request: HttpRequest) -> HttpResponse:
     return render(request, "actions/accountable_actions.html", {"plans": plans})
 
 
-def _my_actions_panels(user, now) -> list[dict]:
-    """What the apps above have to tell the lead (``hooks.my_actions_panels``)."""
-    panels = (make(user=user, now=now) for make in hooks.my_actions_panels.values())
+def _my_actions_panels(registry: dict, user, now) -> list[dict]:
+    """What the apps above have to tell the lead (``hooks.my_actions_panels``, ``_sections``)."""
+    panels = (make(user=user, now=now) for make in registry.values())
     return [panel for panel in panels if panel]
 
 
@@ -213,6 +215,8 @@ def _card_for(
     action: Action, period: ReportingPeriod, update: WeeklyUpdate | None = None, **extra
 ) -> dict:
     """The card's context; ``update`` is this period's update when the caller has it."""
+    # What the apps above show on the card (evidence: its closures), as on "My actions".
+    prefetch_related_objects([action], *(p() for p in hooks.my_actions_prefetches.values()))
     if update is None:
         update = WeeklyUpdate.objects.filter(action=action, period=period).first()
     recent = list(
@@ -277,7 +281,7 @@ def action_update(request: HttpRequest, pk: int) -> HttpResponse:
             card["form"] = _resubmittable(request, action, card)
             return _render_card(request, card, status=409)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             if not request.htmx:
                 messages.success(request, f"Update saved on {action.ref}.")
@@ -321,14 +325,6 @@ def _resubmittable(request: HttpRequest, action: Action, card: dict) -> UpdateFo
     return form
 
 
-def _add_errors(form: Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errs in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errs)
-    else:
-        form.add_error(None, error.messages)
-
-
 def _render_card(request: HttpRequest, card: dict, status: int = 200) -> HttpResponse:
     template = "actions/_update_card.html" if request.htmx else "actions/update_page.html"
     # htmx swaps only 2xx responses by default; the card carries the error itself.
@@ -340,10 +336,14 @@ def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
     action = access.get_action_for_view(request, pk)
     updates = action.updates.select_related("period__plan", "author").order_by("-period__deadline")
     history = action.history.select_related("actor").order_by("-at", "-id")
+    extra: dict = {}
+    for page_context in hooks.action_page_context.values():
+        extra.update(page_context(user=request.user, action=action))
     return render(
         request,
         "actions/action_detail.html",
         {
+            **extra,
             "action": action,
             "updates": updates,
             "history": history,
@@ -484,7 +484,7 @@ def plan_lock_now(request: HttpRequest, pk: int) -> HttpResponse:
                 plan=plan, by=request.user, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         except services.PeriodAlreadyLocked as already:
             messages.info(request, str(already))
             return redirect(plan)
@@ -504,9 +504,13 @@ def late_window(request: HttpRequest, pk: int) -> HttpResponse:
     """The PMO gives one lead more time on one closed period."""
     plan = access.get_plan_for_pmo(request, pk)
     now = timezone.now()
-    services.plan_lock_due(plan=plan, now=now)
+    if request.method == "POST":
+        # Lock a period that is due but not yet locked by the beat before granting on it;
+        # showing the page writes nothing: a due period is listed as closed already.
+        services.plan_lock_due(plan=plan, now=now)
+    closed = plan.periods.filter(Q(locked_at__isnull=False) | Q(deadline__lte=now))
     leads = get_user_model().objects.filter(led_actions__plan=plan).distinct()
-    periods = plan.periods.filter(locked_at__isnull=False).order_by("-deadline")[:8]
+    periods = closed.order_by("-deadline")[:8]
     form = LateWindowForm(
         request.POST or None,
         leads=leads,
@@ -523,7 +527,7 @@ def late_window(request: HttpRequest, pk: int) -> HttpResponse:
                 now=now,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, "Late window given; it is on the plan's record.")
             return redirect(plan)

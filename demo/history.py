@@ -477,39 +477,8 @@ class HistoryWriter:
         count = len(self.timeline.past)
         for index, deadline in enumerate(self.timeline.past):
             weeks_ago = count - index
-            deadline_day = timezone.localtime(deadline, self.plan.tz).date()
-            monday = deadline_day - dt.timedelta(days=deadline_day.weekday())
             for action in actions:
-                if action.ref in blue_at and blue_at[action.ref] < self.local(monday, 0):
-                    continue  # signed off: Blue takes no more updates
-                status = intended_status(
-                    action, weeks_ago, deadline_day, self.finals.get(action.ref, "")
-                )
-                rng = _rng(action.ref, weeks_ago)
-                unchanged = status == previous[action.ref]
-                away = weeks_ago == LATE_WEEK and action.action_lead_id == self.users["lead2"].pk
-                if away and unchanged and rng.random() < 0.6:
-                    # In after the lock, in the late window the PMO gave.
-                    when = deadline + dt.timedelta(hours=4, minutes=rng.randint(0, 90))
-                elif away:
-                    when = self.local(deadline_day, 9) + dt.timedelta(minutes=rng.randint(0, 150))
-                elif unchanged and rng.random() < MISS_RATE:
-                    continue  # missed this week: the exception report shows it
-                else:
-                    when = working_moment(
-                        rng,
-                        self.local(monday, 8),
-                        deadline - dt.timedelta(minutes=10),
-                        self.plan.tz,
-                    )
-                streak[action.ref] = streak[action.ref] + 1 if unchanged else 0
-                recovered = not unchanged and previous[action.ref] in (Status.RED, Status.AMBER)
-                if recovered:
-                    self.recovered.add((action.ref, weeks_ago))
-                previous[action.ref] = status
-                self._update(
-                    action, deadline, when, status, weeks_ago, deadline_day, streak[action.ref]
-                )
+                self._week_update(action, deadline, weeks_ago, blue_at, previous, streak)
             if weeks_ago == LATE_WEEK:
                 self._late_window(deadline)
             self.at(deadline + dt.timedelta(minutes=2), self._locker(deadline))
@@ -520,6 +489,52 @@ class HistoryWriter:
         for event in sorted(self.events):
             if event.at < self.now:  # seeded minutes after a deadline: the beat locks it
                 event.run()
+
+    def _week_update(
+        self,
+        action: Action,
+        deadline: dt.datetime,
+        weeks_ago: int,
+        blue_at: dict[str, dt.datetime],
+        previous: dict[str, str],
+        streak: dict[str, int],
+    ) -> None:
+        """The lead's update on ``action`` for the week ending at ``deadline``, if any;
+        ``previous`` and ``streak`` carry each action's last status from week to week."""
+        deadline_day = timezone.localtime(deadline, self.plan.tz).date()
+        monday = deadline_day - dt.timedelta(days=deadline_day.weekday())
+        if action.ref in blue_at and blue_at[action.ref] < self.local(monday, 0):
+            return  # signed off: Blue takes no more updates
+        status = intended_status(action, weeks_ago, deadline_day, self.finals.get(action.ref, ""))
+        unchanged = status == previous[action.ref]
+        when = self._update_moment(action, deadline, weeks_ago, unchanged=unchanged)
+        if when is None:
+            return  # missed this week: the exception report shows it
+        streak[action.ref] = streak[action.ref] + 1 if unchanged else 0
+        recovered = not unchanged and previous[action.ref] in (Status.RED, Status.AMBER)
+        if recovered:
+            self.recovered.add((action.ref, weeks_ago))
+        previous[action.ref] = status
+        self._update(action, deadline, when, status, weeks_ago, deadline_day, streak[action.ref])
+
+    def _update_moment(
+        self, action: Action, deadline: dt.datetime, weeks_ago: int, *, unchanged: bool
+    ) -> dt.datetime | None:
+        """When the lead saves this week's update: None when they miss the week."""
+        rng = _rng(action.ref, weeks_ago)
+        deadline_day = timezone.localtime(deadline, self.plan.tz).date()
+        monday = deadline_day - dt.timedelta(days=deadline_day.weekday())
+        away = weeks_ago == LATE_WEEK and action.action_lead_id == self.users["lead2"].pk
+        if away and unchanged and rng.random() < 0.6:
+            # In after the lock, in the late window the PMO gave.
+            return deadline + dt.timedelta(hours=4, minutes=rng.randint(0, 90))
+        if away:
+            return self.local(deadline_day, 9) + dt.timedelta(minutes=rng.randint(0, 150))
+        if unchanged and rng.random() < MISS_RATE:
+            return None
+        return working_moment(
+            rng, self.local(monday, 8), deadline - dt.timedelta(minutes=10), self.plan.tz
+        )
 
     def _update(self, action, deadline, when, status, weeks_ago, deadline_day, streak) -> None:
         final = self.finals.get(action.ref, "")

@@ -7,6 +7,8 @@ all: nobody may change or delete one, here or anywhere (the database refuses it 
 from django.contrib import admin
 from django.db import models
 
+from improvement.admin import ReadOnlyAdmin
+
 from .models import (
     AssuranceMeeting,
     ClosureRequest,
@@ -16,17 +18,6 @@ from .models import (
     Reopening,
     SignOff,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(SignOff)

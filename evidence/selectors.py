@@ -147,6 +147,45 @@ def action_closure_state(action: Action, now: dt.datetime | None = None) -> Acti
     )
 
 
+@dataclass
+class ActionPanel:
+    """The evidence and closure section of one action's page, for one user: what they see
+    and what they may do, decided here so the templates only read flags."""
+
+    state: ActionClosureState
+    can_add_evidence: bool
+    can_request_closure: bool
+    # The lead of an open action with no closure waiting, who has no evidence to offer yet.
+    needs_evidence_first: bool
+    can_reopen: bool
+    withdrawable_ids: set[int]
+
+
+def action_panel(*, user, action: Action) -> ActionPanel:
+    """Four or five queries (``action_closure_state``) and the access checks'."""
+    state = action_closure_state(action)
+    waiting = state.waiting
+    locked_ids = state.kept_ids | ({e.pk for e in waiting.evidence.all()} if waiting else set())
+    is_requester = access.can_request_closure(user, action)
+    can_request = (
+        is_requester and action.status != Status.BLUE and waiting is None and bool(state.evidence)
+    )
+    return ActionPanel(
+        state=state,
+        can_add_evidence=access.can_add_evidence(user, action),
+        can_request_closure=can_request,
+        needs_evidence_first=(
+            is_requester and action.is_open and waiting is None and not can_request
+        ),
+        can_reopen=action.status == Status.BLUE and access.can_reopen(user, action),
+        withdrawable_ids={
+            e.pk
+            for e in state.evidence
+            if access.can_withdraw_evidence(user, e) and e.pk not in locked_ids
+        },
+    )
+
+
 def _recently_decided(closure: ClosureRequest | None, now: dt.datetime) -> ClosureRequest | None:
     if closure is None or closure.decision is None:
         return None

@@ -103,61 +103,81 @@ def evidence_add(
     if not access.can_add_evidence(by, action):
         raise PermissionDenied("Only the action's lead, its exec lead or the PMO can add evidence.")
     description = (description or "").strip()
-    errors: dict[str, list[str]] = {}
-    if not description:
-        errors["description"] = [DESCRIPTION_MESSAGE]
-    elif len(description) > 500:
-        errors["description"] = ["Keep the description to 500 characters or fewer."]
+    errors = _description_errors(description)
     evidence = Evidence(
         action=action, kind=kind, description=description, added_by=by, added_at=now
     )
     if kind == Evidence.Kind.FILE:
-        if file is None:
-            errors["file"] = ["Choose a file to upload."]
-        else:
-            try:
-                checked = files.check_upload(file)
-            except ValidationError as error:
-                errors["file"] = error.messages
-            else:
-                evidence.file = file
-                evidence.original_name = (file.name or "").rsplit("/", 1)[-1][:255]
-                evidence.content_type = checked.content_type
-                evidence.size = checked.size
+        errors.update(_file_attach(evidence, file))
     elif kind == Evidence.Kind.LINK:
-        url = (url or "").strip()
-        try:
-            URLValidator(schemes=["http", "https"])(url)
-            if len(url) > 2000:
-                raise ValidationError("too long")
-        except ValidationError:
-            errors["url"] = ["Enter a web address starting with https:// (or http://)."]
-        evidence.url = url
+        errors.update(_link_attach(evidence, url))
     elif kind == Evidence.Kind.NOTE:
-        note = (note or "").strip()
-        if not note:
-            errors["note"] = ["Write the note."]
-        evidence.note = note
+        errors.update(_note_attach(evidence, note))
     else:
         errors["kind"] = ["Choose a file, a link or a note."]
     if errors:
         raise ValidationError(errors)
+    _evidence_save(evidence, by=by, at=now)
+    return evidence
 
+
+def _description_errors(description: str) -> dict[str, list[str]]:
+    if not description:
+        return {"description": [DESCRIPTION_MESSAGE]}
+    if len(description) > 500:
+        return {"description": ["Keep the description to 500 characters or fewer."]}
+    return {}
+
+
+def _file_attach(evidence: Evidence, file: UploadedFile | None) -> dict[str, list[str]]:
+    """Put the upload on ``evidence`` once its checks pass; the errors if not."""
+    if file is None:
+        return {"file": ["Choose a file to upload."]}
+    try:
+        checked = files.check_upload(file)
+    except ValidationError as error:
+        return {"file": error.messages}
+    evidence.file = file
+    evidence.original_name = (file.name or "").rsplit("/", 1)[-1][:255]
+    evidence.content_type = checked.content_type
+    evidence.size = checked.size
+    return {}
+
+
+def _link_attach(evidence: Evidence, url: str) -> dict[str, list[str]]:
+    url = (url or "").strip()
+    evidence.url = url
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+        if len(url) > 2000:
+            raise ValidationError("too long")
+    except ValidationError:
+        return {"url": ["Enter a web address starting with https:// (or http://)."]}
+    return {}
+
+
+def _note_attach(evidence: Evidence, note: str) -> dict[str, list[str]]:
+    note = (note or "").strip()
+    evidence.note = note
+    return {} if note else {"note": ["Write the note."]}
+
+
+def _evidence_save(evidence: Evidence, *, by: User, at: dt.datetime) -> None:
+    """Store the evidence and its history entry; a stored file goes if either fails."""
     try:
         with transaction.atomic():
             evidence.save()  # stores the file under a generated name
             _history(
-                action=action,
+                action=evidence.action,
                 by=by,
                 kind=HistoryEntry.Kind.EVIDENCE_ADDED,
-                at=now,
-                note=f"{evidence.get_kind_display()}: {evidence.title} — {description}",
+                at=at,
+                note=(f"{evidence.get_kind_display()}: {evidence.title} — {evidence.description}"),
             )
     except Exception:
         if evidence.file and evidence.file.name:
             evidence.file.storage.delete(evidence.file.name)
         raise
-    return evidence
 
 
 def evidence_withdraw(*, evidence: Evidence, by: User, now: dt.datetime | None = None) -> Evidence:
@@ -441,15 +461,8 @@ def closure_approve(
         if action.status == Status.BLUE:  # made Blue another way (an imported plan)
             _history(action=action, by=by, kind=HistoryEntry.Kind.CLOSURE_APPROVED, at=now)
         else:
-            action = action_services.action_edit(
-                action=action,
-                by=by,
-                base_version=None,
-                status=Status.BLUE,
-                allow_blue=True,
-                history_kind=HistoryEntry.Kind.CLOSURE_APPROVED,
-                note=_meeting_note(meeting),
-                now=now,
+            action = action_services.action_sign_off_blue(
+                action=action, by=by, note=_meeting_note(meeting), now=now
             )
     return sign_off
 
@@ -519,14 +532,8 @@ def action_reopen(
             reopened_by=by,
             reopened_at=now,
         )
-        action_services.action_edit(
-            action=current,
-            by=by,
-            base_version=None,
-            status=status_after,
-            history_kind=HistoryEntry.Kind.REOPENED,
-            note=reason,
-            now=now,
+        action_services.action_reopen_status(
+            action=current, by=by, status=status_after, note=reason, now=now
         )
     return reopening
 

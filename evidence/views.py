@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from actions.access import is_pmo
 from actions.models import Plan, Status
+from improvement.forms import INVALID, add_errors
 
 from . import access, selectors, services
 from .forms import (
@@ -26,6 +27,7 @@ from .forms import (
     ApproveForm,
     ClosureSettingsForm,
     DeclineForm,
+    FileEvidenceForm,
     InspectionForm,
     InspectorForm,
     MeetingForm,
@@ -36,16 +38,15 @@ from .forms import (
 )
 from .models import AssuranceMeeting, ClosureRequest, Evidence
 
-INVALID = 422  # the form is shown again with its errors
 
-
-def _add_errors(form: Form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the fields it names, the rest above the form."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
+def action_page_context(*, user, action) -> dict:
+    """The evidence and closure section of the action's page (``actions.hooks``)."""
+    panel = selectors.action_panel(user=user, action=action)
+    return {
+        "panel": panel,
+        "evidence_form": FileEvidenceForm() if panel.can_add_evidence else None,
+        "closure_form": closure_request_form(action) if panel.can_request_closure else None,
+    }
 
 
 def _posted(request: HttpRequest):
@@ -75,7 +76,7 @@ def evidence_add(request: HttpRequest, pk: int) -> HttpResponse:
                 action=action, by=request.user, **form.service_kwargs()
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"Evidence added to {action.ref}: {evidence.title}.")
             return redirect(reverse("action", args=[action.pk]) + "#evidence")
@@ -124,7 +125,7 @@ def evidence_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.evidence_withdraw(evidence=evidence, by=request.user)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"Evidence withdrawn: {evidence.title}.")
             return redirect(reverse("action", args=[evidence.action_id]) + "#evidence")
@@ -153,7 +154,7 @@ def closure_request(request: HttpRequest, pk: int) -> HttpResponse:
                 inspector=form.cleaned_data.get("inspector"),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(
                 request,
@@ -266,7 +267,7 @@ def closure_decline(request: HttpRequest, pk: int) -> HttpResponse:
                 meeting=_meeting_from(form),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(
                 request,
@@ -290,7 +291,7 @@ def peer_inspector(request: HttpRequest, pk: int) -> HttpResponse:
                 closure=closure, inspector=form.cleaned_data["inspector"], by=request.user
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(
                 request, f"Peer inspector named: {_name(form.cleaned_data['inspector'])}."
@@ -315,7 +316,7 @@ def peer_inspection(request: HttpRequest, pk: int) -> HttpResponse:
                 note=form.cleaned_data["note"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, "Peer inspection recorded.")
             return redirect(closure)
@@ -332,7 +333,7 @@ def action_reopen(request: HttpRequest, pk: int) -> HttpResponse:
                 action=action, by=request.user, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(
                 request,
@@ -394,7 +395,7 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
                 by=request.user,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"Meeting recorded: {meeting}.")
             return redirect(meeting)
@@ -469,7 +470,7 @@ def meeting_present(request: HttpRequest, pk: int) -> HttpResponse:
                 meeting=meeting, closures=form.cleaned_data["closures"], by=request.user
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, "Closures added to the meeting.")
             return redirect(meeting)
@@ -500,7 +501,7 @@ def closure_settings(request: HttpRequest, pk: int) -> HttpResponse:
                 plan=plan, by=request.user, **form.service_kwargs()
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(
                 request,

@@ -10,6 +10,19 @@ from .models import PeopleChange
 User = get_user_model()
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records the admin shows and never changes: their pages and services change them."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class RecordedUserAdmin(UserAdmin):
     """Roles and switching an account off go through the People pages, so they are
     recorded; the admin still sets staff and superuser flags and passwords."""
@@ -26,16 +39,7 @@ admin.site.register(User, RecordedUserAdmin)
 
 
 @admin.register(PeopleChange)
-class PeopleChangeAdmin(admin.ModelAdmin):
+class PeopleChangeAdmin(ReadOnlyAdmin):
     list_display = ["at", "person", "kind", "what", "before", "after", "by"]
     list_filter = ["kind"]
     search_fields = ["person__username", "person__email", "what"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,8 +1,21 @@
-"""Forms of the two-factor sign-in pages: they only validate."""
+"""What every app's forms share (``add_errors``, ``INVALID``), and the forms of the
+two-factor sign-in pages: they only validate."""
 
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
+
+INVALID = 422  # the status of a page that shows its form again with the errors
+
+
+def add_errors(form: forms.Form, error: ValidationError) -> None:
+    """Put a service's ValidationError on the fields it names, the rest above the form."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
 
 
 class CodeForm(forms.Form):

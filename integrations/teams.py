@@ -17,6 +17,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.text import Truncator
 
+from improvement.people import display_name
+
 CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 TIMEOUT = (5, 20)  # connect, read: seconds
 # What Teams' card Markdown acts on: links, emphasis, code; and a list marker at the start.
@@ -98,7 +100,7 @@ def _absolute(path: str) -> str:
 
 
 def _person(user) -> str:
-    return text((user.get_full_name() or user.get_username()) if user else "")
+    return text(display_name(user))
 
 
 def _when(instant) -> str:

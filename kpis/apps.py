@@ -6,3 +6,10 @@ class KpisConfig(AppConfig):
 
     name = "kpis"
     verbose_name = "KPIs"
+
+    def ready(self) -> None:
+        from actions import hooks
+
+        from . import selectors
+
+        hooks.my_actions_sections["your_kpis"] = selectors.my_actions_your_kpis

@@ -146,24 +146,12 @@ def read_import(*, plan: Plan, data: bytes, filename: str, now: dt.datetime | No
     for index, row in enumerate(cells[header + 1 :], start=header + 2):
         if all(c is None or str(c).strip() == "" for c in row):
             continue
-        problems = []
         ref, name = _cell(row, columns.get("ref")), _cell(row, columns.get("name"))
         kpi = by_ref.get(_shown(ref).lower()) or by_name.get(_shown(name).lower())
-        if kpi is None:
-            which = " / ".join(x for x in (_shown(ref), _shown(name)) if x) or "(blank)"
-            problems.append(
-                f"no KPI “{which}” in this plan; use a KPI's ref or its name exactly as the "
-                "KPI list shows it"
-            )
         date_cell, value_cell = _cell(row, columns["date"]), _cell(row, columns["value"])
         date, value = _date(date_cell), _value(value_cell)
-        if date is None:
-            problems.append(f"“{_shown(date_cell)}” is not a date (write it as 30/04/2026)")
-        else:
-            try:
-                services.check_date(plan=plan, date=date, now=now)
-            except ValidationError as error:
-                problems.append(" ".join(error.messages).rstrip("."))
+        problems = _kpi_problems(kpi, ref, name)
+        problems += _date_problems(date, date_cell, plan=plan, now=now)
         if value is None:
             problems.append(f"“{_shown(value_cell)}” is not a number")
         if kpi is not None and date is not None:
@@ -177,6 +165,28 @@ def read_import(*, plan: Plan, data: bytes, filename: str, now: dt.datetime | No
     if not report.rows and not report.errors:
         report.errors.append("The file has a header row but no values under it.")
     return report
+
+
+def _kpi_problems(kpi: Kpi | None, ref: Any, name: Any) -> list[str]:
+    if kpi is not None:
+        return []
+    which = " / ".join(x for x in (_shown(ref), _shown(name)) if x) or "(blank)"
+    return [
+        f"no KPI “{which}” in this plan; use a KPI's ref or its name exactly as the "
+        "KPI list shows it"
+    ]
+
+
+def _date_problems(
+    date: dt.date | None, cell: Any, *, plan: Plan, now: dt.datetime | None
+) -> list[str]:
+    if date is None:
+        return [f"“{_shown(cell)}” is not a date (write it as 30/04/2026)"]
+    try:
+        services.check_date(plan=plan, date=date, now=now)
+    except ValidationError as error:
+        return [" ".join(error.messages).rstrip(".")]
+    return []
 
 
 def kpi_values_import(

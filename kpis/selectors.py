@@ -75,6 +75,19 @@ def by_key_question(summaries: list[KpiSummary]) -> list[KeyQuestionGroup]:
     ]
 
 
+def my_actions_your_kpis(*, user, now) -> dict | None:
+    """ "Your KPIs" at the foot of My actions (registered in ``actions.hooks``): one query;
+    each KPI names its plan when they are in more than one."""
+    kpis = kpis_owned_by(user)
+    if not kpis:
+        return None
+    return {
+        "template": "kpis/_your_kpis.html",
+        "kpis": kpis,
+        "several_plans": len({k.plan_id for k in kpis}) > 1,
+    }
+
+
 def kpis_owned_by(user) -> list[Kpi]:
     """The KPIs a person enters values for, in open plans, with their latest value."""
     return list(

@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 
+from improvement.admin import ReadOnlyAdmin
+
 from .models import (
     BoardReport,
     DistributionEntry,
@@ -12,17 +14,6 @@ from .models import (
     ReportEmail,
     ReportSettings,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ExceptionReport)

@@ -14,6 +14,7 @@ import logging
 import re
 from collections import defaultdict
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -27,8 +28,16 @@ from actions.models import (
     Status,
 )
 from actions.table1 import status_by_kind
+from improvement.people import display_name
 
-from .documents import Closures, Compliance, ExceptionReportDocument, ExecRoleEntry, ReportAction
+from .documents import (
+    Closures,
+    Compliance,
+    ExceptionReportDocument,
+    ExecRoleEntry,
+    ReportAction,
+    ReportPeriod,
+)
 from .models import ReportSettings
 
 logger = logging.getLogger(__name__)
@@ -85,12 +94,6 @@ def _iso(value: dt.datetime | dt.date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _person(user) -> str:
-    if user is None:
-        return ""
-    return user.get_full_name() or user.get_username()
-
-
 def previous_locked_period(period: ReportingPeriod) -> ReportingPeriod | None:
     return (
         ReportingPeriod.objects.filter(
@@ -139,13 +142,13 @@ def _closures(period: ReportingPeriod, previous: ReportingPeriod | None) -> Clos
             "action_id": action.pk,
             "ref": action.ref,
             "requested_at": _iso(closure.requested_at),
-            "requested_by": _person(getattr(closure, "requested_by", None)),
+            "requested_by": display_name(getattr(closure, "requested_by", None)),
             "summary": getattr(closure, "summary", "") or "",
         }
         if declined:
             item |= {
                 "decided_at": _iso(getattr(closure, "decided_at", None)),
-                "decided_by": _person(getattr(closure, "decided_by", None)),
+                "decided_by": display_name(getattr(closure, "decided_by", None)),
                 "reason": getattr(closure, "reason", "") or "",
             }
         return item
@@ -226,25 +229,10 @@ def report_content(
     rows = sorted(
         PeriodSnapshot.objects.filter(period=period).values(*SNAPSHOT_FIELDS), key=action_order
     )
-    before = {
-        r["action_id"]: r
-        for r in (
-            PeriodSnapshot.objects.filter(period=previous).values(
-                "action_id", "action_status", "updated", "update_status", "narrative"
-            )
-            if previous
-            else []
-        )
-    }
+    before = _snapshot_before(previous)
     lead_ids = {r["action_lead_id"] for r in rows if r["action_lead_id"]}
-    lead_names = {u.pk: _person(u) for u in get_user_model().objects.filter(pk__in=lead_ids)}
-    codes = sorted({c for r in rows for c in exec_codes(r["exec_leads"])})
-    exec_roles: dict[str, ExecRoleEntry] = {
-        role.code: {"title": role.title, "holder": _person(role.holder)}
-        for role in ExecRole.objects.filter(code__in=codes).select_related("holder")
-    }
-    for code in codes:  # a code the plan wrote that no ExecRole row has (any more)
-        exec_roles.setdefault(code, {"title": "", "holder": ""})
+    lead_names = {u.pk: display_name(u) for u in get_user_model().objects.filter(pk__in=lead_ids)}
+    exec_roles = _exec_roles(rows)
     recovery = _recovery_plans(
         period, [r["action_id"] for r in rows if r["action_status"] == Status.RED]
     )
@@ -252,68 +240,22 @@ def report_content(
     with_closure = {c["action_id"] for c in closures["awaiting"]}
 
     deadline_date = timezone.localtime(period.deadline, plan.tz).date()
-    due_by = deadline_date + dt.timedelta(days=DUE_TO_END_DAYS)
     actions: list[ReportAction] = []
     for r in rows:
-        status = r["action_status"]
-        is_open = status != Status.BLUE
         prev = before.get(r["action_id"])
-        flags = []
-        if is_open and not r["updated"]:
-            flags.append(NOT_UPDATED)
-        if status == Status.RED:
-            flags.append(RED)
-        if status == Status.AMBER:
-            flags.append(AMBER)
-        end = r["end_date"]
-        if is_open and end and end < deadline_date:
-            flags.append(PAST_END)
-        if prev and prev["action_status"] != status:
-            flags.append(CHANGED)
-        if is_open and end and deadline_date <= end <= due_by:
-            flags.append(DUE_TO_END)
-        if r["action_id"] in with_closure:
-            flags.append(CLOSURE)
-        escalate = []
-        if prev and is_open and not r["updated"]:
-            if prev["action_status"] != Status.BLUE and not prev["updated"]:
-                escalate.append(NOT_UPDATED_TWICE)
-        if prev and status == Status.RED and prev["action_status"] == Status.RED:
-            escalate.append(RED_TWICE)
-        if not flags:
-            continue
-        actions.append(
-            {
-                "id": r["action_id"],
-                "ref": r["ref"],
-                "theme": r["theme"],
-                "department": r["department"],
-                "kind": r["kind"],
-                "requirement": r["requirement"],
-                "lead": lead_names.get(r["action_lead_id"], ""),
-                "exec_codes": exec_codes(r["exec_leads"]),
-                "status": status,
-                "updated": r["updated"],
-                "update_status": r["update_status"],
-                "narrative": r["narrative"],
-                "end_date": _iso(end),
-                "prev": (
-                    {
-                        "status": prev["action_status"],
-                        "updated": prev["updated"],
-                        "narrative": prev["narrative"],
-                    }
-                    if prev and (CHANGED in flags or escalate)
-                    else None
-                ),
-                "flags": flags,
-                "escalate": escalate,
-                "recovery_plan": recovery.get(r["action_id"]),
-            }
-        )
+        flags = _flags(r, prev, deadline_date=deadline_date, with_closure=with_closure)
+        if flags:
+            actions.append(
+                _report_action(
+                    r,
+                    prev,
+                    flags=flags,
+                    lead=lead_names.get(r["action_lead_id"], ""),
+                    recovery_plan=recovery.get(r["action_id"]),
+                )
+            )
 
     table = status_by_kind((r["kind"], r["action_status"]) for r in rows)
-    local_lock = timezone.localtime(period.locked_at, plan.tz)
     return {
         "schema": SCHEMA,
         "plan": {
@@ -322,16 +264,7 @@ def report_content(
             "trust": plan.trust,
             "time_zone": plan.time_zone,
         },
-        "period": {
-            "id": period.pk,
-            "label": period.label,
-            "deadline": _iso(period.deadline),
-            "deadline_date": _iso(deadline_date),
-            "locked_at": _iso(period.locked_at),
-            "locked_label": f"{local_lock:%a} {local_lock.day} {local_lock:%b %Y %H:%M}",
-            "lock_kind": period.lock_kind,
-            "lock_reason": period.lock_reason,
-        },
+        "period": _period_entry(period, deadline_date),
         "previous_period": (
             {"id": previous.pk, "label": previous.label} if previous is not None else None
         ),
@@ -346,4 +279,119 @@ def report_content(
         "compliance": _compliance(rows, exec_roles),
         "actions": actions,
         "closures": closures,
+    }
+
+
+def _snapshot_before(previous: ReportingPeriod | None) -> dict[int, Any]:
+    """The previous locked period's snapshot rows, by action (one query; none without it)."""
+    if previous is None:
+        return {}
+    return {
+        r["action_id"]: r
+        for r in PeriodSnapshot.objects.filter(period=previous).values(
+            "action_id", "action_status", "updated", "update_status", "narrative"
+        )
+    }
+
+
+def _exec_roles(rows: list[dict[str, Any]]) -> dict[str, ExecRoleEntry]:
+    """Each exec role the rows name: its title and holder (one query)."""
+    codes = sorted({c for r in rows for c in exec_codes(r["exec_leads"])})
+    exec_roles: dict[str, ExecRoleEntry] = {
+        role.code: {"title": role.title, "holder": display_name(role.holder)}
+        for role in ExecRole.objects.filter(code__in=codes).select_related("holder")
+    }
+    for code in codes:  # a code the plan wrote that no ExecRole row has (any more)
+        exec_roles.setdefault(code, {"title": "", "holder": ""})
+    return exec_roles
+
+
+def _flags(
+    r: dict[str, Any],
+    prev: dict[str, Any] | None,
+    *,
+    deadline_date: dt.date,
+    with_closure: set[int],
+) -> list[str]:
+    """Why the report lists this action (none: it does not)."""
+    status = r["action_status"]
+    is_open = status != Status.BLUE
+    end = r["end_date"]
+    due_by = deadline_date + dt.timedelta(days=DUE_TO_END_DAYS)
+    checks = [
+        (NOT_UPDATED, is_open and not r["updated"]),
+        (RED, status == Status.RED),
+        (AMBER, status == Status.AMBER),
+        (PAST_END, bool(is_open and end and end < deadline_date)),
+        (CHANGED, bool(prev and prev["action_status"] != status)),
+        (DUE_TO_END, bool(is_open and end and deadline_date <= end <= due_by)),
+        (CLOSURE, r["action_id"] in with_closure),
+    ]
+    return [flag for flag, applies in checks if applies]
+
+
+def _escalations(r: dict[str, Any], prev: dict[str, Any] | None) -> list[str]:
+    """What the oversight group should hear of: not updated, or Red, two periods running."""
+    if not prev:
+        return []
+    status = r["action_status"]
+    escalate = []
+    if status != Status.BLUE and not r["updated"]:
+        if prev["action_status"] != Status.BLUE and not prev["updated"]:
+            escalate.append(NOT_UPDATED_TWICE)
+    if status == Status.RED and prev["action_status"] == Status.RED:
+        escalate.append(RED_TWICE)
+    return escalate
+
+
+def _report_action(
+    r: dict[str, Any],
+    prev: dict[str, Any] | None,
+    *,
+    flags: list[str],
+    lead: str,
+    recovery_plan: dict | None,
+) -> ReportAction:
+    """One listed action as the document holds it."""
+    escalate = _escalations(r, prev)
+    return {
+        "id": r["action_id"],
+        "ref": r["ref"],
+        "theme": r["theme"],
+        "department": r["department"],
+        "kind": r["kind"],
+        "requirement": r["requirement"],
+        "lead": lead,
+        "exec_codes": exec_codes(r["exec_leads"]),
+        "status": r["action_status"],
+        "updated": r["updated"],
+        "update_status": r["update_status"],
+        "narrative": r["narrative"],
+        "end_date": _iso(r["end_date"]),
+        "prev": (
+            {
+                "status": prev["action_status"],
+                "updated": prev["updated"],
+                "narrative": prev["narrative"],
+            }
+            if prev and (CHANGED in flags or escalate)
+            else None
+        ),
+        "flags": flags,
+        "escalate": escalate,
+        "recovery_plan": recovery_plan,
+    }
+
+
+def _period_entry(period: ReportingPeriod, deadline_date: dt.date) -> ReportPeriod:
+    local_lock = timezone.localtime(period.locked_at, period.plan.tz)
+    return {
+        "id": period.pk,
+        "label": period.label,
+        "deadline": _iso(period.deadline),
+        "deadline_date": _iso(deadline_date),
+        "locked_at": _iso(period.locked_at),
+        "locked_label": f"{local_lock:%a} {local_lock.day} {local_lock:%b %Y %H:%M}",
+        "lock_kind": period.lock_kind,
+        "lock_reason": period.lock_reason,
     }

@@ -16,7 +16,7 @@ from django.template.loader import render_to_string
 
 from improvement import text as typed
 
-from .presenter import present
+from .presenter import present_compact
 
 # WeasyPrint logs every page it lays out at INFO; a 100-page report would flood the log.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
@@ -49,7 +49,7 @@ def render_html(document: dict[str, Any], *, first_codes: Iterable[str] = ()) ->
     return typed.clean(
         render_to_string(
             "reporting/report_pdf.html",
-            {"report": present(document, first_codes=first_codes, compact=True)},
+            {"report": present_compact(document, first_codes=first_codes)},
         )
     )
 

@@ -350,13 +350,9 @@ def _compact(groups: list[Group]) -> None:
             section.rows = kept
 
 
-def present(
-    document: dict[str, Any], *, first_codes: Iterable[str] = (), compact: bool = False
-) -> ReportView:
-    """The report as shown; groups of ``first_codes`` (the reader's exec roles) come first.
-
-    ``compact`` (the PDF) names repeated actions instead of repeating them in full.
-    """
+def present(document: dict[str, Any], *, first_codes: Iterable[str] = ()) -> ReportView:
+    """The report as the page and the emails show it; groups of ``first_codes`` (the
+    reader's exec roles) come first."""
     content = document["content"]
     tz = ZoneInfo(content["plan"]["time_zone"])
     first = [code for code in first_codes if code]
@@ -366,58 +362,13 @@ def present(
     closures = content.get("closures") or {}
     awaiting = [_closure_row(i, rows, tz) for i in closures.get("awaiting", [])]
     declined = [_closure_row(i, rows, tz) for i in closures.get("declined", [])]
-
-    # One pass: each row into the (exec group, section) lists it belongs to.
-    by_group: dict[str, dict[str, list]] = {}
-    for row in rows.values():
-        for code in row.exec_codes or [c.NO_EXEC]:
-            sections = by_group.setdefault(code, {})
-            for flag in row.flags:
-                if flag != c.CLOSURE:
-                    sections.setdefault(flag, []).append(row)
-    for item in awaiting:
-        for code in (item.row.exec_codes if item.row else []) or [c.NO_EXEC]:
-            by_group.setdefault(code, {}).setdefault(c.CLOSURE, []).append(item)
-
-    exec_roles = content.get("exec_roles", {})
     previous = content.get("previous_period") or {}
-    groups = []
-    for code, found in by_group.items():
-        role = exec_roles.get(code) or {}
-        sections = []
-        for d in SECTION_DEFS:
-            if d.key not in found:
-                continue
-            description = d.description
-            if d.key == c.CHANGED and previous:
-                description = f"Since the previous locked period ({previous['label']})."
-            sections.append(SectionView(d.key, d.title, description, d.layout, found[d.key]))
-        action_ids = {
-            (r.row.id if isinstance(r, ClosureRow) and r.row else getattr(r, "id", None))
-            for s in sections
-            for r in s.rows
-        }
-        groups.append(
-            Group(
-                code=code,
-                title=role.get("title", ""),
-                holder=role.get("holder", ""),
-                mine=code in first,
-                sections=sections,
-                anchor=_anchor(code),
-                action_count=len(action_ids - {None}),
-            )
-        )
-    groups.sort(
-        key=lambda g: (
-            not g.mine,
-            first.index(g.code) if g.mine else 0,
-            g.code == c.NO_EXEC,
-            g.code.lower(),
-        )
+    groups = _groups(
+        _sections_by_group(rows, awaiting),
+        exec_roles=content.get("exec_roles", {}),
+        previous=previous,
+        first=first,
     )
-    if compact:
-        _compact(groups)
 
     compliance = content["compliance"]
     period = content["period"]
@@ -459,4 +410,83 @@ def present(
         groups=groups,
         rows=rows,
         first_codes=first,
+    )
+
+
+def present_compact(document: dict[str, Any], *, first_codes: Iterable[str] = ()) -> ReportView:
+    """The report as the PDF shows it: repeated actions are named, not given in full."""
+    view = present(document, first_codes=first_codes)
+    _compact(view.groups)
+    return view
+
+
+def _sections_by_group(
+    rows: dict[int, Row], awaiting: list[ClosureRow]
+) -> dict[str, dict[str, list]]:
+    """One pass: each row into the (exec group, section) lists it belongs to."""
+    by_group: dict[str, dict[str, list]] = {}
+    for row in rows.values():
+        for code in row.exec_codes or [c.NO_EXEC]:
+            sections = by_group.setdefault(code, {})
+            for flag in row.flags:
+                if flag != c.CLOSURE:
+                    sections.setdefault(flag, []).append(row)
+    for item in awaiting:
+        for code in (item.row.exec_codes if item.row else []) or [c.NO_EXEC]:
+            by_group.setdefault(code, {}).setdefault(c.CLOSURE, []).append(item)
+    return by_group
+
+
+def _groups(
+    by_group: dict[str, dict[str, list]],
+    *,
+    exec_roles: dict[str, Any],
+    previous: dict[str, Any],
+    first: list[str],
+) -> list[Group]:
+    """The exec leads' groups: the reader's own first, then by code, "no exec lead" last."""
+    groups = [
+        _group(code, found, role=exec_roles.get(code) or {}, previous=previous, first=first)
+        for code, found in by_group.items()
+    ]
+    groups.sort(
+        key=lambda g: (
+            not g.mine,
+            first.index(g.code) if g.mine else 0,
+            g.code == c.NO_EXEC,
+            g.code.lower(),
+        )
+    )
+    return groups
+
+
+def _group(
+    code: str,
+    found: dict[str, list],
+    *,
+    role: dict[str, Any],
+    previous: dict[str, Any],
+    first: list[str],
+) -> Group:
+    sections = []
+    for d in SECTION_DEFS:
+        if d.key not in found:
+            continue
+        description = d.description
+        if d.key == c.CHANGED and previous:
+            description = f"Since the previous locked period ({previous['label']})."
+        sections.append(SectionView(d.key, d.title, description, d.layout, found[d.key]))
+    action_ids = {
+        (r.row.id if isinstance(r, ClosureRow) and r.row else getattr(r, "id", None))
+        for s in sections
+        for r in s.rows
+    }
+    return Group(
+        code=code,
+        title=role.get("title", ""),
+        holder=role.get("holder", ""),
+        mine=code in first,
+        sections=sections,
+        anchor=_anchor(code),
+        action_count=len(action_ids - {None}),
     )

@@ -8,17 +8,12 @@ from typing import Any
 from django.db.models import QuerySet
 
 from actions.models import Action, ExecRole, Plan, ReportingPeriod
+from improvement.people import display_name
 
 from .content import ref_key
 from .models import Delivery, ExceptionReport, Reminder, ReminderOptOut
 
 # Exception reports ---------------------------------------------------------------------
-
-
-def _person(user) -> str:
-    if user is None:
-        return ""
-    return user.get_full_name() or user.get_username()
 
 
 def report_document(report: ExceptionReport) -> dict[str, Any]:
@@ -29,7 +24,7 @@ def report_document(report: ExceptionReport) -> dict[str, Any]:
     comments = {
         str(comment.action_pk): {
             "text": comment.text,
-            "author": _person(comment.author),
+            "author": display_name(comment.author),
             "updated_at": comment.updated_at.isoformat(),
         }
         for comment in report.comments.select_related("author").order_by("id")
@@ -44,7 +39,7 @@ def report_document(report: ExceptionReport) -> dict[str, Any]:
         "comments": comments,
         "issue_deadline": report.issue_deadline.isoformat() if report.issue_deadline else None,
         "issued_at": report.issued_at.isoformat() if report.issued_at else None,
-        "issued_by": _person(report.issued_by),
+        "issued_by": display_name(report.issued_by),
         "auto_issued": report.auto_issued,
         "issue_note": report.issue_note,
         "correction_reason": report.correction_reason,
@@ -115,7 +110,7 @@ class LeadProgress:
 
     @property
     def name(self) -> str:
-        return _person(self.lead)
+        return display_name(self.lead)
 
 
 @dataclass
@@ -213,7 +208,7 @@ def distribution_suggestions(plan: Plan) -> list[tuple[Any, list[str]]]:
         email = (holder.email or "").strip().lower()
         if email and email not in listed:
             found.setdefault(email, (holder, []))[1].append(role.code)
-    return sorted(found.values(), key=lambda pair: _person(pair[0]).lower())
+    return sorted(found.values(), key=lambda pair: display_name(pair[0]).lower())
 
 
 def reminders_opted_out(*, plan, user) -> bool:

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from actions import services as plan_services
 from actions.models import ExecRole, PeriodSnapshot, Plan, ReportingPeriod
+from improvement.people import display_name
 
 from . import schedule, selectors
 from .content import report_content
@@ -66,10 +67,6 @@ class ReportSweepIncomplete(Exception):
 
 def _now(now: dt.datetime | None) -> dt.datetime:
     return now or timezone.now()
-
-
-def _person(user) -> str:
-    return (user.get_full_name() or user.get_username()) if user else ""
 
 
 # Settings ------------------------------------------------------------------------------
@@ -190,7 +187,7 @@ def distribution_exec_leads_add(
                 plan=plan,
                 email=holder.email.strip().lower(),
                 defaults={
-                    "name": _person(holder),
+                    "name": display_name(holder),
                     "role": f"Executive lead ({', '.join(codes)})",
                     "added_at": now,
                     "added_by": by,
@@ -709,7 +706,9 @@ def nudge_send(*, plan: Plan, by: User | None, now: dt.datetime | None = None) -
         else []
     )
     run = _send_reminders(period=period, claimed=claimed, missing=to_nudge, nudge=True)
-    run.skipped_recent = sorted(_person(u) for u in get_user_model().objects.filter(pk__in=recent))
+    run.skipped_recent = sorted(
+        display_name(u) for u in get_user_model().objects.filter(pk__in=recent)
+    )
     return run
 
 

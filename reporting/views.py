@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -21,6 +20,7 @@ from django.views.decorators.http import require_POST
 from actions import access as plan_access
 from actions import services as plan_services
 from actions.models import Plan
+from improvement.forms import INVALID, add_errors
 
 from . import access, selectors, services
 from .forms import (
@@ -35,16 +35,6 @@ from .models import ExceptionReport, ReportSettings
 from .pdf import pdf_filename, render_pdf
 from .presenter import present
 from .unsubscribe import read_token
-
-INVALID = 422
-
-
-def _add_errors(form: Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _first_codes(request: HttpRequest) -> list[str]:
@@ -194,7 +184,7 @@ def report_comment(request: HttpRequest, pk: int, action_pk: int) -> HttpRespons
                 report=report, action_pk=action_pk, text=form.cleaned_data["text"], by=request.user
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             if not request.htmx:
                 messages.success(request, f"Comment on {action['ref']} saved.")
@@ -245,7 +235,7 @@ def report_correct(request: HttpRequest, pk: int) -> HttpResponse:
                 report=report, reason=form.cleaned_data["reason"], by=request.user
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(
                 request,
@@ -316,7 +306,7 @@ def distribution_list(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             entry = services.distribution_entry_add(plan=plan, by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"{entry.name} added to the distribution list.")
             return redirect("distribution_list", plan.pk)
@@ -379,7 +369,7 @@ def report_settings(request: HttpRequest, pk: int) -> HttpResponse:
                 plan=plan, reminder_slots=slots.slots(), **form.cleaned_data
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             reminders = ", ".join(s.label for s in saved.reminder_slots.all()) or "none"
             messages.success(

@@ -140,32 +140,17 @@ def _action(
     tz: dt.tzinfo,
     periods: dict[int, str],
 ) -> dict[str, Any]:
+    """One action as the public document gives it: only the ``fields`` the PMO chose."""
     row: dict[str, Any] = {"ref": action.ref}
     if "kind" in fields:
         row["kind"] = action.get_kind_display()
-    if "requirement" in fields:
-        row["requirement"] = action.requirement
-    if "theme" in fields:
-        row["theme"] = action.theme
-    if "department" in fields:
-        row["department"] = action.department
-    findings = list(action.findings.all()) if fields & {"findings", "key_question"} else []
-    if "key_question" in fields:
-        row["key_questions"] = sorted(
-            {f.get_key_question_display() for f in findings if f.key_question}
-        )
-    if "findings" in fields:
-        row["findings"] = [
-            {"ref": f.ref, "kind": f.get_kind_display(), "text": f.text} for f in findings
-        ]
+    for name in ("requirement", "theme", "department"):
+        if name in fields:
+            row[name] = getattr(action, name)
+    if fields & {"findings", "key_question"}:
+        row.update(_findings_part(action, fields))
     if "action_lead" in fields:
-        lead = action.action_lead_id
-        if lead is None:
-            row["action_lead"] = "Not yet assigned"
-        elif lead in exec_holders:
-            row["action_lead"] = titles[lead]
-        else:
-            row["action_lead"] = lead_label([action.department.strip()])
+        row["action_lead"] = _lead_title(action, titles=titles, exec_holders=exec_holders)
     if "exec_lead" in fields:
         row["exec_leads"] = [exec_label(r.code, r.title) for r in action.exec_roles.all()]
     if "status" in fields:
@@ -175,34 +160,76 @@ def _action(
         row["start_date"] = _day(action.start_date)
         row["end_date"] = _day(action.end_date)
     if fields & {"latest_update", "earlier_updates"}:
-        updates = list(action.updates.all())
-        if "latest_update" in fields:
-            row["latest_update"] = _update(updates[0], periods) if updates else None
-        if "earlier_updates" in fields:
-            row["earlier_updates"] = [_update(u, periods) for u in updates[1:]]
+        row.update(_updates_part(action, fields, periods))
     if "evidence" in fields:
-        row["evidence"] = [
-            {
-                "kind": e.get_kind_display(),
-                "description": e.description,
-                "added": _day(timezone.localtime(e.added_at, tz).date()),
-                "by": titles.get(e.added_by_id, "") if e.added_by_id else "",
-            }
-            for e in action.evidence.all()
-        ]
+        row["evidence"] = _evidence_part(action, titles=titles, tz=tz)
     if "history" in fields:
-        row["history"] = [
-            {
-                "at": _day(timezone.localtime(h.at, tz).date()),
-                "what": h.get_kind_display(),
-                "by": titles.get(h.actor_id, "") if h.actor_id else SOMEONE if h.actor_name else "",
-                "note": h.note,
-                "changes": _changes(h.changes, titles),
-            }
-            for h in action.history.all()
-            if h.kind not in UPDATE_KINDS or fields & {"latest_update", "earlier_updates"}
-        ]
+        row["history"] = _history_part(action, fields, titles=titles, tz=tz)
     return row
+
+
+def _findings_part(action: Action, fields: set[str]) -> dict[str, Any]:
+    findings = list(action.findings.all())
+    part: dict[str, Any] = {}
+    if "key_question" in fields:
+        part["key_questions"] = sorted(
+            {f.get_key_question_display() for f in findings if f.key_question}
+        )
+    if "findings" in fields:
+        part["findings"] = [
+            {"ref": f.ref, "kind": f.get_kind_display(), "text": f.text} for f in findings
+        ]
+    return part
+
+
+def _lead_title(action: Action, *, titles: dict[int, str], exec_holders: set[int]) -> str:
+    """A role, never a name: the exec title of a director, else the department's lead."""
+    lead = action.action_lead_id
+    if lead is None:
+        return "Not yet assigned"
+    if lead in exec_holders:
+        return titles[lead]
+    return lead_label([action.department.strip()])
+
+
+def _updates_part(action: Action, fields: set[str], periods: dict[int, str]) -> dict[str, Any]:
+    updates = list(action.updates.all())
+    part: dict[str, Any] = {}
+    if "latest_update" in fields:
+        part["latest_update"] = _update(updates[0], periods) if updates else None
+    if "earlier_updates" in fields:
+        part["earlier_updates"] = [_update(u, periods) for u in updates[1:]]
+    return part
+
+
+def _evidence_part(action: Action, *, titles: dict[int, str], tz: dt.tzinfo) -> list[dict]:
+    return [
+        {
+            "kind": e.get_kind_display(),
+            "description": e.description,
+            "added": _day(timezone.localtime(e.added_at, tz).date()),
+            "by": titles.get(e.added_by_id, "") if e.added_by_id else "",
+        }
+        for e in action.evidence.all()
+    ]
+
+
+def _history_part(
+    action: Action, fields: set[str], *, titles: dict[int, str], tz: dt.tzinfo
+) -> list[dict]:
+    """The action's history; updates' entries only when the updates are published too."""
+    with_updates = bool(fields & {"latest_update", "earlier_updates"})
+    return [
+        {
+            "at": _day(timezone.localtime(h.at, tz).date()),
+            "what": h.get_kind_display(),
+            "by": titles.get(h.actor_id, "") if h.actor_id else SOMEONE if h.actor_name else "",
+            "note": h.note,
+            "changes": _changes(h.changes, titles),
+        }
+        for h in action.history.all()
+        if h.kind not in UPDATE_KINDS or with_updates
+    ]
 
 
 def _changes(changes: dict[str, Any], titles: dict[int, str]) -> list[dict[str, str]]:

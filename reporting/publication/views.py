@@ -25,6 +25,7 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET, require_POST
 
 from actions import access as plan_access
+from improvement.forms import INVALID
 
 from ..models import Publication, PublicationSettings
 from . import services
@@ -32,7 +33,6 @@ from .content import FIELDS
 from .forms import GlossaryFormSet, PublicationSettingsForm, PublishForm, WithdrawForm
 from .pdf import pdf_filename
 
-INVALID = 422
 PDF_RETRY_AFTER_SECONDS = 60
 
 

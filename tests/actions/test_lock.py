@@ -608,6 +608,20 @@ def test_late_window_grant_refused_on_an_open_period(plan, lead, pmo):
     assert not LateWindow.objects.exists()
 
 
+def test_showing_the_late_window_page_locks_nothing(client, plan, pmo):
+    """A GET writes nothing: the period due but not yet locked by the beat is offered as
+    closed, and it is locked when the PMO grants a window on it."""
+    due = period_ending(plan, WEDNESDAY)
+    client.force_login(pmo)
+    with travel(london(THURSDAY, 9)):
+        response = client.get(reverse("late_window", args=[plan.pk]))
+    assert response.status_code == 200
+    assert [p.pk for p in response.context["form"].fields["period"].queryset] == [due.pk]
+    due.refresh_from_db()
+    assert not due.is_locked
+    assert not PlanEvent.objects.exists()
+
+
 def test_late_window_lets_the_named_lead_save_to_the_locked_period(
     plan, action, locked_week, lead, pmo
 ):

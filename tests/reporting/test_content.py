@@ -17,7 +17,7 @@ from actions.models import FindingKind, Status
 from reporting import content as c
 from reporting import selectors, services
 from reporting.pdf import render_html, render_pdf
-from reporting.presenter import present
+from reporting.presenter import present, present_compact
 from tests.factories import RECOVERY, ActionFactory
 
 from .conftest import lock_at, london, pdf_text, requires_pdftotext, submit, travel, week
@@ -208,7 +208,7 @@ def test_an_exec_leads_copy_puts_their_own_actions_first(two_weeks):
 
 def test_the_pdf_names_a_shared_action_once_in_full_and_refers_to_it_after(two_weeks):
     report, _ = two_weeks
-    view = present(selectors.report_document(report), compact=True)
+    view = present_compact(selectors.report_document(report))
     amber_md = next(s for s in view.groups[1].sections if s.key == c.AMBER)
     assert amber_md.rows == []
     assert [(r.ref, code) for r, code in amber_md.shown_under] == [("AM1", "DoN")]
