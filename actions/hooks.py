@@ -42,3 +42,10 @@ carry_over_before_move: dict[str, Callable[..., Any]] = {}
 # the header reads it in the same one query as its other flags (``selectors.navigation``).
 review_queue_shown: dict[str, Callable[[frozenset[str], bool], bool]] = {}
 review_queue_waiting: dict[str, Callable[[], Any]] = {}
+
+# The header's items of the apps above (programme: its overview and root causes). Each
+# app gives expressions on the user's row, read in the menu's same one query, and a
+# callable taking ``roles=``, ``reads_plan=``, ``row=`` (those values) and ``plan_id=``
+# (the newest plan) that returns (key, label, url) items, shown after "Board reports".
+menu_annotations: dict[str, Callable[[], dict[str, Any]]] = {}
+menu_items: dict[str, Callable[..., list[tuple[str, str, str]]]] = {}

@@ -18,7 +18,7 @@ from improvement.roles import Role, roles_of
 
 from . import schedule
 from .access import READERS_OF_THE_PLAN
-from .hooks import review_queue_shown, review_queue_waiting
+from .hooks import menu_annotations, menu_items, review_queue_shown, review_queue_waiting
 from .models import (
     Action,
     ExecRole,
@@ -92,6 +92,8 @@ def navigation(user) -> Navigation:
     }
     for app, waiting in review_queue_waiting.items():
         annotations[f"waiting_{app}"] = waiting()
+    for extra in menu_annotations.values():
+        annotations.update(extra())
     row = (
         get_user_model()
         .objects.filter(pk=user.pk)
@@ -127,6 +129,9 @@ def navigation(user) -> Navigation:
             items["board_reports"] = NavItem(
                 "board_reports", "Board reports", reverse("board_reports", args=[plan_id])
             )
+    for make in menu_items.values():
+        for key, label, url in make(roles=roles, reads_plan=reads_plan, row=row, plan_id=plan_id):
+            items[key] = NavItem(key, label, url)
     if is_pmo:
         items["inspections"] = NavItem("inspections", "Inspections", reverse("inspection_list"))
         items["automation"] = NavItem("automation", "Automation", reverse("automation"))

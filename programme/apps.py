@@ -6,3 +6,11 @@ class ProgrammeConfig(AppConfig):
 
     name = "programme"
     verbose_name = "Improvement programme"
+
+    def ready(self) -> None:
+        from actions import hooks
+
+        from . import menu
+
+        hooks.menu_annotations["programme"] = menu.annotations
+        hooks.menu_items["programme"] = menu.items
