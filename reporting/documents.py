@@ -160,6 +160,9 @@ class BoardReportDocument(TypedDict):
     assurance: dict[str, Any]
     compliance: dict[str, Any]
     appendix: dict[str, Any]
+    # The workstreams, root causes and KPIs (reporting/board/workstreams.py); reports made
+    # before them have none.
+    programme: NotRequired[dict[str, Any]]
 
 
 # The public document ----------------------------------------------------------------------

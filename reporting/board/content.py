@@ -34,6 +34,7 @@ from ..documents import BoardReportDocument
 from ..models import BoardReport
 from .asat import ActionAsAt, plan_as_at
 from .charts import percent
+from .workstreams import programme_section
 
 SCHEMA = 1
 KIND_ORDER = [k.value for k in FindingKind]
@@ -158,6 +159,7 @@ def board_content(
         "assurance": _assurance(plan, month, min(last_day, local.date())),
         "compliance": _compliance(plan, month, end),
         "appendix": _appendix(actions),
+        "programme": programme_section(plan=plan, month=month, moment=moment, actions=actions),
     }
 
 
