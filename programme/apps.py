@@ -10,7 +10,8 @@ class ProgrammeConfig(AppConfig):
     def ready(self) -> None:
         from actions import hooks
 
-        from . import menu
+        from . import menu, selectors
 
         hooks.menu_annotations["programme"] = menu.annotations
         hooks.menu_items["programme"] = menu.items
+        hooks.my_actions_panels["root_causes"] = selectors.my_actions_root_causes

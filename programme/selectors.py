@@ -419,3 +419,39 @@ def findings_of_plan(plan: Plan):
     if plan.inspection_id:
         query |= Q(inspection_id=plan.inspection_id)
     return Finding.objects.filter(query).order_by("inspection_id", "ref", "id")
+
+
+# "My actions": the root causes a person owns -------------------------------------------
+
+
+def my_actions_root_causes(*, user, now: dt.datetime) -> dict | None:
+    """The "Your root causes" panel of My actions (registered in ``actions.hooks``): the
+    root causes the person owns in open plans, with their state. One query."""
+    from django.db.models import Count
+
+    causes = list(
+        RootCause.objects.filter(owner=user, plan__closed_at__isnull=True)
+        .select_related("plan", "finding")
+        .annotate(
+            n_actions=Count("actions"),
+            n_blue=Count("actions", filter=Q(actions__status=Status.BLUE)),
+            n_off=Count("actions", filter=Q(actions__status__in=[Status.RED, Status.AMBER])),
+        )
+        .order_by("plan__name", "plan_id", "ref", "id")
+    )
+    if not causes:
+        return None
+    rows = []
+    for rc in causes:
+        statuses: list[str] = (
+            [Status.BLUE.value] * rc.n_blue
+            + [Status.RED.value] * rc.n_off
+            + [Status.GREEN.value] * (rc.n_actions - rc.n_blue - rc.n_off)
+        )
+        state = root_cause_state(statuses, rc.due_date, local_today(rc.plan, now))
+        rows.append(RootCauseRow(rc, state, statuses))
+    return {
+        "template": "programme/_your_root_causes.html",
+        "rows": rows,
+        "several_plans": len({rc.plan_id for rc in causes}) > 1,
+    }

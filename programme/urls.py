@@ -15,6 +15,7 @@ urlpatterns = [
     path("workstreams/<int:pk>/", views.workstream_detail, name="workstream"),
     path("workstreams/<int:pk>/edit/", views.workstream_edit, name="workstream_edit"),
     path("workstreams/<int:pk>/move/", views.workstream_move, name="workstream_move"),
+    path("workstreams/<int:pk>/remove/", views.workstream_delete, name="workstream_delete"),
     path("workstreams/<int:pk>/actions/", views.workstream_actions, name="workstream_actions"),
     path(
         "workstreams/<int:pk>/narrative/", views.workstream_narrative, name="workstream_narrative"

@@ -388,3 +388,13 @@ def root_cause_delete(request: HttpRequest, pk: int) -> HttpResponse:
     services.root_cause_delete(root_cause=root_cause)
     messages.success(request, f"Root cause {root_cause.ref} removed.")
     return redirect("root_causes", pk=root_cause.plan_id)
+
+
+@login_required
+@require_POST
+def workstream_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Its actions stay in the plan, in no workstream; its narratives go with it."""
+    workstream = access.get_workstream_for_pmo(request, pk)
+    services.workstream_delete(workstream=workstream)
+    messages.success(request, f"“{workstream.name}” removed; its actions stay in the plan.")
+    return redirect("programme", pk=workstream.plan_id)

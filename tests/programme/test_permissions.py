@@ -79,6 +79,7 @@ def test_only_the_pmo_changes_workstreams_and_root_causes(client, people, progra
         (reverse("workstream_edit", args=[ws.pk]), {"name": "Renamed", "cadence": "weekly"}),
         (reverse("workstream_actions", args=[ws.pk]), {"action": [], "do": "remove"}),
         (reverse("root_cause_delete", args=[rc.pk]), {}),
+        (reverse("workstream_delete", args=[ws.pk]), {}),
         (reverse("root_cause_edit", args=[rc.pk]), {"ref": "X", "description": "Y"}),
     ]
     for url, data in posts:

@@ -134,3 +134,18 @@ def test_the_pmo_edits_and_removes_a_root_cause(client, people, programme):
 
     client.post(reverse("root_cause_delete", args=[rc.pk]))
     assert not RootCause.objects.exists()
+
+
+def test_the_owner_sees_their_root_causes_on_my_actions(client, people, programme):
+    client.force_login(people["owner"])
+
+    html = client.get(reverse("my_actions")).content.decode()
+
+    assert "Your root causes" in html
+    assert "M1.1</a>: Training records are not kept centrally. <strong>Completed</strong>" in html
+
+
+def test_someone_who_owns_no_root_cause_sees_no_panel(client, people, programme):
+    client.force_login(people["outsider"])
+
+    assert "Your root causes" not in client.get(reverse("my_actions")).content.decode()

@@ -223,3 +223,16 @@ def test_the_overview_reads_in_a_fixed_number_of_queries(
 
     with django_assert_max_num_queries(14):
         client.get(reverse("programme", args=[plan.pk]))
+
+
+def test_the_pmo_removes_a_workstream_and_its_actions_stay(client, people, programme):
+    from actions.models import Action
+
+    client.force_login(people["pmo"])
+
+    client.post(reverse("workstream_delete", args=[programme["ws"].pk]))
+
+    assert not Workstream.objects.exists()
+    assert Action.objects.filter(plan=programme["plan"]).count() == 5
+    programme["rc"].refresh_from_db()
+    assert programme["rc"].workstream is None
