@@ -2,7 +2,9 @@
 
 Readers of the plan get "Programme" (the newest plan's workstreams); someone who runs a
 workstream without reading the plan gets it for their workstream's plan; a root cause's
-owner who does not read the plan gets "My root causes".
+owner who does not read the plan gets "My root causes". The PMO's menu is full at a
+desktop's width (tests/browser/test_every_width_browser.py): the PMO lands on the plan,
+whose page links to the programme and its root causes.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from typing import Any
 
 from django.db.models import OuterRef, Q, Subquery
 from django.urls import reverse
+
+from improvement.roles import Role
 
 from .models import RootCause, Workstream
 
@@ -25,7 +29,9 @@ def annotations() -> dict[str, Any]:
 
 
 def items(*, roles, reads_plan: bool, row: dict, plan_id: int | None) -> list[tuple[str, str, str]]:
-    found = []
+    found: list[tuple[str, str, str]] = []
+    if Role.PMO in roles:
+        return found
     programme_plan = plan_id if reads_plan else row["programme_runs_plan"]
     if programme_plan:
         found.append(("programme", "Programme", reverse("programme", args=[programme_plan])))

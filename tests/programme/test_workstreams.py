@@ -236,3 +236,15 @@ def test_the_pmo_removes_a_workstream_and_its_actions_stay(client, people, progr
     assert Action.objects.filter(plan=programme["plan"]).count() == 5
     programme["rc"].refresh_from_db()
     assert programme["rc"].workstream is None
+
+
+def test_the_pmos_menu_leaves_the_programme_to_the_plan_page(client, people, programme):
+    """The PMO's menu is full at a desktop's width; the plan page links to the programme."""
+    nav = action_selectors.navigation(people["pmo"])
+    assert "Programme" not in [item.label for item in nav.items]
+    client.force_login(people["pmo"])
+
+    html = client.get(reverse("plan", args=[programme["plan"].pk])).content.decode()
+
+    assert f'href="{reverse("programme", args=[programme["plan"].pk])}"' in html
+    assert f'href="{reverse("root_causes", args=[programme["plan"].pk])}"' in html
