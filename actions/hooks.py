@@ -51,3 +51,10 @@ review_queue_waiting: dict[str, Callable[[], Any]] = {}
 # ``user=`` and ``action=`` and returning a dict merged into it (evidence: "panel", the
 # evidence and closure section, with the forms the user may fill in).
 action_page_context: dict[str, Callable[..., dict]] = {}
+
+# The header's items of the apps above (programme: its overview and root causes). Each
+# app gives expressions on the user's row, read in the menu's same one query, and a
+# callable taking ``roles=``, ``reads_plan=``, ``row=`` (those values) and ``plan_id=``
+# (the newest plan) that returns (key, label, url) items, shown after "Board reports".
+menu_annotations: dict[str, Callable[[], dict[str, Any]]] = {}
+menu_items: dict[str, Callable[..., list[tuple[str, str, str]]]] = {}

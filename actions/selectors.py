@@ -19,7 +19,7 @@ from improvement.roles import Role, roles_of
 
 from . import schedule
 from .access import READERS_OF_THE_PLAN
-from .hooks import review_queue_shown, review_queue_waiting
+from .hooks import menu_annotations, menu_items, review_queue_shown, review_queue_waiting
 from .models import (
     Action,
     ChangeRequest,
@@ -134,6 +134,8 @@ def _navigation_row(user) -> dict[str, Any]:
     }
     for app, waiting in review_queue_waiting.items():
         annotations[f"waiting_{app}"] = waiting()
+    for extra in menu_annotations.values():
+        annotations.update(extra())
     return (
         get_user_model()
         .objects.filter(pk=user.pk)
@@ -170,6 +172,12 @@ def _menu_items(
                 "Board reports",
                 reverse("board_reports", args=[row["newest_plan"]]),
             )
+    reads_plan = bool(roles & READERS_OF_THE_PLAN)
+    for make in menu_items.values():
+        for key, label, url in make(
+            roles=roles, reads_plan=reads_plan, row=row, plan_id=row["newest_plan"]
+        ):
+            items[key] = NavItem(key, label, url)
     if Role.PMO in roles:
         items["inspections"] = NavItem("inspections", "Inspections", reverse("inspection_list"))
         items["automation"] = NavItem("automation", "Automation", reverse("automation"))

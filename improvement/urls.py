@@ -57,4 +57,5 @@ urlpatterns = [
     path("", include("reporting.urls")),
     path("", include("evidence.urls")),
     path("", include("kpis.urls")),
+    path("", include("programme.urls")),
 ]

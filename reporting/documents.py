@@ -162,6 +162,9 @@ class BoardReportDocument(TypedDict):
     appendix: dict[str, Any]
     # Added with the baseline (issue 13): reports stored before it have no such key.
     plan_changes: NotRequired[dict[str, Any]]
+    # The workstreams, root causes and KPIs (reporting/board/workstreams.py); reports made
+    # before them have none.
+    programme: NotRequired[dict[str, Any]]
 
 
 # The public document ----------------------------------------------------------------------

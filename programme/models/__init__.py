@@ -4,6 +4,20 @@ Each part of the programme keeps its models in its own module; they are gathered
 Django finds them.
 """
 
-from programme.models.workstreams import Cadence, RootCause, Workstream, WorkstreamAction
+from programme.models.workstreams import (
+    Cadence,
+    ProgrammeSettings,
+    RootCause,
+    Workstream,
+    WorkstreamAction,
+    WorkstreamNarrative,
+)
 
-__all__ = ["Cadence", "RootCause", "Workstream", "WorkstreamAction"]
+__all__ = [
+    "Cadence",
+    "ProgrammeSettings",
+    "RootCause",
+    "Workstream",
+    "WorkstreamAction",
+    "WorkstreamNarrative",
+]

@@ -38,6 +38,12 @@ class Workstream(models.Model):
         help_text="Who runs the workstream day to day (optional).",
     )
     cadence = models.CharField(max_length=12, choices=Cadence.choices, default=Cadence.FORTNIGHTLY)
+    cadence_starts_on = models.DateField(
+        "sprints count from",
+        null=True,
+        blank=True,
+        help_text="Optional: the day its first update was due; else the plan's cycle start.",
+    )
     position = models.PositiveSmallIntegerField(default=0)
     actions = models.ManyToManyField(
         Action, through="WorkstreamAction", related_name="workstreams", blank=True
@@ -100,3 +106,67 @@ class RootCause(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ref}: {self.description[:60]}"
+
+
+class ProgrammeSettings(models.Model):
+    """How a plan names its workstreams: "Improvement steering group", "Strategic priority"."""
+
+    plan = models.OneToOneField(Plan, on_delete=models.CASCADE, related_name="programme_settings")
+    workstream_term = models.CharField(
+        "what the plan calls a workstream",
+        max_length=60,
+        default="Workstream",
+        help_text="For example Improvement steering group, Strategic priority or Division.",
+    )
+    workstream_term_plural = models.CharField(
+        "the plural",
+        max_length=60,
+        blank=True,
+        help_text="Leave blank to add an s (Strategic priority: write Strategic priorities).",
+    )
+
+    class Meta:
+        verbose_name = "programme settings"
+        verbose_name_plural = "programme settings"
+
+    def __str__(self) -> str:
+        return f"Programme settings of {self.plan}"
+
+    @property
+    def plural(self) -> str:
+        return self.workstream_term_plural or f"{self.workstream_term}s"
+
+
+class WorkstreamNarrative(models.Model):
+    """A workstream's monthly narrative (seed 003 section 2): one per workstream per month."""
+
+    workstream = models.ForeignKey(Workstream, on_delete=models.CASCADE, related_name="narratives")
+    month = models.DateField(help_text="The first day of the month it reports on.")
+    progress = models.TextField("progress since last month", blank=True)
+    risks = models.TextField("key risks and concerns", blank=True)
+    mitigation = models.TextField(blank=True)
+    next_steps = models.TextField("next steps", blank=True)
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    written_at = models.DateTimeField()
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField()
+    revision = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["workstream", "-month"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workstream", "month"], name="workstream_narrative_once_a_month"
+            ),
+            models.CheckConstraint(
+                name="workstream_narrative_month_first_day",
+                condition=models.Q(month__day=1),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.workstream}, {self.month:%B %Y}"

@@ -36,6 +36,7 @@ from ..documents import BoardReportDocument
 from ..models import BoardReport
 from .asat import ActionAsAt, plan_as_at
 from .charts import percent
+from .workstreams import programme_section
 
 SCHEMA = 1
 KIND_ORDER = [k.value for k in FindingKind]
@@ -162,6 +163,7 @@ def board_content(
         "compliance": _compliance(plan, month, end),
         "appendix": _appendix(actions),
         "plan_changes": _plan_changes(plan, month, moment, baselined=bool(trajectory["baseline"])),
+        "programme": programme_section(plan=plan, month=month, moment=moment, actions=actions),
     }
 
 

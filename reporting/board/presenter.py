@@ -13,6 +13,7 @@ from django.utils.safestring import mark_safe
 from actions.table1 import StatusTable
 
 from . import charts
+from .workstreams import present_programme
 
 STATUS_CLASS = {"R": "red", "A": "amber", "G": "green", "B": "blue", "W": "white"}
 
@@ -153,4 +154,5 @@ def present_board(document: dict[str, Any], *, image_format: str = charts.IMAGE_
             {**row, "approved_on_label": _date(row["approved_on"])}
             for row in document.get("plan_changes", {}).get("approved", [])
         ],
+        "programme": present_programme(document.get("programme")),
     }

@@ -121,8 +121,9 @@ def test_a_blank_update_says_what_to_do(client, plan, action, lead):
     assert "Enter an update, or choose On plan." in response.content.decode()
 
 
-# 11 as below, plus the header's menu (one query) and the lead's KPIs (one query).
-MY_ACTIONS_QUERIES = 13
+# 11 as below, plus the header's menu (one query), the lead's KPIs (one query) and the root
+# causes they own (programme's "Your root causes" panel, one query).
+MY_ACTIONS_QUERIES = 14
 
 
 def test_my_actions_takes_a_fixed_number_of_queries(
