@@ -57,4 +57,6 @@ urlpatterns = [
     path("", include("reporting.urls")),
     path("", include("evidence.urls")),
     path("", include("kpis.urls")),
+    path("", include("programme.risk_urls")),
+    path("", include("programme.notice_urls")),
 ]

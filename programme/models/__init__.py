@@ -4,6 +4,21 @@ Each part of the programme keeps its models in its own module; they are gathered
 Django finds them.
 """
 
+from programme.models.notices import ConditionStatus, Notice, NoticeCondition, NoticeKind
+from programme.models.risks import Alignment, Risk, RiskKind, RiskStatus
 from programme.models.workstreams import Cadence, RootCause, Workstream, WorkstreamAction
 
-__all__ = ["Cadence", "RootCause", "Workstream", "WorkstreamAction"]
+__all__ = [
+    "Alignment",
+    "Cadence",
+    "ConditionStatus",
+    "Notice",
+    "NoticeCondition",
+    "NoticeKind",
+    "Risk",
+    "RiskKind",
+    "RiskStatus",
+    "RootCause",
+    "Workstream",
+    "WorkstreamAction",
+]
