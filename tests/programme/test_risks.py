@@ -188,7 +188,7 @@ def test_an_import_without_a_title_column_is_refused(plan):
 
 
 def test_an_import_keeps_a_formula_looking_title_as_text(plan):
-    data = 'Title\n\'=HYPERLINK("http://x")\n'.encode()
+    data = b'Title\n\'=HYPERLINK("http://x")\n'
 
     report = services.risks_import(plan=plan, data=data, filename="x.csv")
 
