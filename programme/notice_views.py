@@ -20,12 +20,8 @@ from programme.risk_views import INVALID, _form_errors
 
 def _report_context(plan) -> dict:
     today = services.plan_today(plan)
-    return {
-        "plan": plan,
-        "today": today,
-        "blocks": services.conditions_report(plan, today),
-        "counts": services.notice_counts(plan, today),
-    }
+    blocks = services.conditions_report(plan, today)
+    return {"plan": plan, "today": today, "blocks": blocks, "counts": services.counts_of(blocks)}
 
 
 @login_required

@@ -217,41 +217,43 @@ def conditions_report(plan: Plan, today: dt.date | None = None) -> list[NoticeBl
 KIND_ORDER = [NoticeKind.SECTION_29A, NoticeKind.SECTION_31, NoticeKind.REQUIREMENT]
 
 
-def notice_counts(plan: Plan, today: dt.date | None = None) -> list[dict[str, Any]]:
+def counts_of(blocks: list[NoticeBlock]) -> list[dict[str, Any]]:
     """Per notice kind (29A and S31 apart): notices, conditions, met, open, overdue.
 
-    JSON-safe: the board report's document keeps it. Two queries.
+    JSON-safe: the board report's document keeps it. No query: read from the blocks.
     """
-    today = today or plan_today(plan)
-    conditions = list(NoticeCondition.objects.filter(notice__plan=plan).select_related("notice"))
-    notices = list(Notice.objects.in_plan(plan).values_list("kind", flat=True))
     rows = []
     for kind in KIND_ORDER:
-        mine = [c for c in conditions if c.notice.kind == kind]
-        count = sum(1 for k in notices if k == kind)
-        if not count:
+        mine = [b for b in blocks if b.notice.kind == kind]
+        if not mine:
             continue
+        lines = [line for b in mine for line in b.lines]
+        statuses = [line.condition.status for line in lines]
         rows.append(
             {
                 "kind": kind.value,
                 "label": kind.label,
                 "short": NOTICE_SHORT[kind],
-                "notices": count,
-                "conditions": len(mine),
-                "met": sum(1 for c in mine if c.status == ConditionStatus.MET),
-                "lifted": sum(1 for c in mine if c.status == ConditionStatus.LIFTED),
-                "open": sum(1 for c in mine if c.status == ConditionStatus.OPEN),
-                "overdue": sum(1 for c in mine if is_overdue(c, today)),
+                "notices": len(mine),
+                "conditions": len(lines),
+                "met": statuses.count(ConditionStatus.MET),
+                "lifted": statuses.count(ConditionStatus.LIFTED),
+                "open": statuses.count(ConditionStatus.OPEN),
+                "overdue": sum(1 for line in lines if line.overdue),
             }
         )
     return rows
+
+
+def notice_counts(plan: Plan, today: dt.date | None = None) -> list[dict[str, Any]]:
+    return counts_of(conditions_report(plan, today))
 
 
 def board_notices(plan: Plan, today: dt.date) -> dict[str, Any]:
     """The board report's regulatory notices section: counts per kind and each condition."""
     blocks = conditions_report(plan, today)
     return {
-        "counts": notice_counts(plan, today),
+        "counts": counts_of(blocks),
         "notices": [
             {
                 "kind": block.notice.kind,
@@ -264,6 +266,7 @@ def board_notices(plan: Plan, today: dt.date) -> dict[str, Any]:
                         "text": line.condition.text,
                         "status": line.condition.get_status_display(),
                         "due": line.due.isoformat() if line.due else None,
+                        "due_label": f"{line.due.day} {line.due:%B %Y}" if line.due else "",
                         "overdue": line.overdue,
                         "actions": [
                             {
