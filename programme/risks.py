@@ -164,7 +164,7 @@ def _check_fields(fields: dict[str, Any], action: str) -> None:
 
 
 def _check_workstream(risk: Risk) -> None:
-    if risk.workstream_id and risk.workstream.plan_id != risk.plan_id:
+    if risk.workstream is not None and risk.workstream.plan_id != risk.plan_id:
         raise ValidationError({"workstream": "Choose a workstream of this plan."})
 
 
@@ -334,7 +334,7 @@ def read_risk_import(*, plan: Plan, data: bytes, filename: str) -> RiskImport:
         report.errors.append(" ".join(getattr(error, "messages", [str(error)])))
         return report
     existing = {r.reference.lower(): r for r in Risk.objects.in_plan(plan) if r.reference}
-    users = {}
+    users: dict[str, Any] = {}
     for user in get_user_model().objects.filter(is_active=True):
         for name in (user.get_username(), user.get_full_name()):
             if name:
