@@ -151,7 +151,8 @@ def condition_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def conditions_report(request: HttpRequest, pk: int) -> HttpResponse:
     """Each notice, each condition, its deadline, linked actions and their latest update."""
     plan = access.get_plan_for_reading(request, pk)
-    return render(request, "programme/notices/conditions_report.html", _report_context(plan))
+    context = {**_report_context(plan), "can_manage": is_pmo(request.user) and not plan.is_closed}
+    return render(request, "programme/notices/conditions_report.html", context)
 
 
 @login_required
