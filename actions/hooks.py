@@ -42,3 +42,8 @@ carry_over_before_move: dict[str, Callable[..., Any]] = {}
 # the header reads it in the same one query as its other flags (``selectors.navigation``).
 review_queue_shown: dict[str, Callable[[frozenset[str], bool], bool]] = {}
 review_queue_waiting: dict[str, Callable[[], Any]] = {}
+
+# The action's page: extra rows of its summary list, each callable taking ``action=`` and
+# ``user=`` and returning a list of (label, [(text, url), ...]) rows, empty if the user may
+# not see them (programme: the risks and the notice conditions the action answers).
+action_page_rows: dict[str, Callable[..., list[tuple[str, list[tuple[str, str]]]]]] = {}

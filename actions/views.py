@@ -350,6 +350,11 @@ def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "findings": action.findings.select_related("inspection"),
             "can_update": access.can_update_action(request.user, action) and action.is_open,
             "can_edit": access.is_pmo(request.user),
+            "extra_rows": [
+                row
+                for make in hooks.action_page_rows.values()
+                for row in make(action=action, user=request.user)
+            ],
         },
     )
 

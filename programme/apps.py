@@ -6,3 +6,10 @@ class ProgrammeConfig(AppConfig):
 
     name = "programme"
     verbose_name = "Improvement programme"
+
+    def ready(self) -> None:
+        from actions import hooks
+
+        from .risks import action_page_rows
+
+        hooks.action_page_rows["risks_and_notices"] = action_page_rows

@@ -18,7 +18,9 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 
+from actions.access import can_read_plan
 from actions.importer import ImportFileError, read_cells
 from actions.models import Action, Finding, Plan
 from actions.services import plan_ensure_writable
@@ -133,6 +135,19 @@ def baf_choices(plan: Plan) -> QuerySet[Risk]:
 
 def risks_of(obj: Action | Finding | RootCause) -> QuerySet[Risk]:
     return obj.risks.order_by("kind", "reference", "id")
+
+
+def action_page_rows(*, action: Action, user) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The action page's rows (``actions.hooks.action_page_rows``): the risks and notice
+    conditions it answers, for the plan's readers. Two queries."""
+    if not can_read_plan(user):
+        return []
+    risks = [(str(r), r.get_absolute_url()) for r in risks_of(action)]
+    conditions = [
+        (f"{c.notice} condition {c.number}", reverse("notice", args=[c.notice_id]))
+        for c in action.notice_conditions.select_related("notice").order_by("notice_id", "number")
+    ]
+    return [("Risks", risks), ("Notice conditions", conditions)]
 
 
 # Writes ---------------------------------------------------------------------------------

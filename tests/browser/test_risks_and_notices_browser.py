@@ -125,3 +125,23 @@ def test_the_pmo_links_a_condition_to_an_action(page, plan):
     expect(page.get_by_text("Condition 1 saved.")).to_be_visible()
     _fits(page, 390)
     assert not (violations := run_axe(page)), describe_violations(violations)
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_pmos_risk_and_notice_forms_fit_and_pass_axe(page, plan, width):
+    UserFactory(username="pmo", roles=[Role.PMO])
+    page.set_viewport_size({"width": width, "height": 900})
+    sign_in(page, "pmo")
+    for path, heading in [
+        (f"/plans/{plan.pk}/risks/new/", "Add a risk"),
+        (f"/plans/{plan.pk}/risks/import/", "Import risks from a spreadsheet"),
+        (f"/plans/{plan.pk}/notices/new/", "Add a regulatory notice"),
+    ]:
+        page.goto(path)
+        expect(page.get_by_role("heading", level=1, name=heading)).to_be_visible()
+        _fits(page, width)
+        assert not (violations := run_axe(page)), (path, describe_violations(violations))
+    page.goto(f"/plans/{plan.pk}/risks/new/")
+    page.get_by_role("button", name="Add the risk").click()
+    expect(page.get_by_text("Enter the risk's title.").first).to_be_visible()
+    assert not (violations := run_axe(page)), describe_violations(violations)

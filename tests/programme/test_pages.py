@@ -205,3 +205,21 @@ def test_a_closed_plan_refuses_changes(client, plan, risk, pmo):
     assert response.status_code == 400
     risk.refresh_from_db()
     assert risk.title == "Quality of care"
+
+
+def test_the_action_page_lists_its_risks_and_notice_conditions_for_plan_readers(
+    client, plan, risk, notice, readers, lead
+):
+    action = notice.conditions.get().actions.get()
+    risks.risk_links_set(risk=risk, actions=[action])
+    action.action_lead = lead
+    action.save()
+    client.force_login(readers["exec"])
+
+    page = client.get(reverse("action", args=[action.pk])).content.decode()
+
+    assert "BAF 3: Quality of care" in page
+    assert "Section 31 conditions Maternity condition 1" in page
+    client.force_login(lead)  # the lead sees the action, not the risk register
+    page = client.get(reverse("action", args=[action.pk])).content.decode()
+    assert "BAF 3" not in page
