@@ -210,12 +210,6 @@ def risk_update(*, risk: Risk, **fields: Any) -> Risk:
     return risk
 
 
-def risk_delete(*, risk: Risk) -> None:
-    plan_ensure_writable(risk.plan)
-    with transaction.atomic():
-        risk.delete()
-
-
 def risk_links_set(
     *,
     risk: Risk,
