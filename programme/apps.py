@@ -10,6 +10,8 @@ class ProgrammeConfig(AppConfig):
     def ready(self) -> None:
         from actions import hooks
 
+        from .carryover import risks_and_notices_copy
         from .risks import action_page_rows
 
         hooks.action_page_rows["risks_and_notices"] = action_page_rows
+        hooks.carry_over_settings["risks_and_notices"] = risks_and_notices_copy
