@@ -223,3 +223,40 @@ def test_the_action_page_lists_its_risks_and_notice_conditions_for_plan_readers(
     client.force_login(lead)  # the lead sees the action, not the risk register
     page = client.get(reverse("action", args=[action.pk])).content.decode()
     assert "BAF 3" not in page
+
+
+def test_the_register_and_conditions_report_take_the_same_queries_however_many_rows(
+    client, plan, readers, django_assert_num_queries
+):
+    """The risks come with their owners and link counts in one query, the alignment table
+    in one more; the conditions report reads notices, conditions, actions (their latest
+    update as subqueries), exec roles and findings once each. Not one query per row."""
+    client.force_login(readers["board"])
+    register = reverse("risk_list", args=[plan.pk])
+    report = reverse("conditions_report", args=[plan.pk])
+
+    def add(n, start=0):
+        for i in range(start, start + n):
+            risk = risks.risk_create(
+                plan=plan, title=f"Risk {i}", theme="T", alignment="needs_update"
+            )
+            risks.risk_links_set(risk=risk, actions=[ActionFactory(plan=plan)])
+            notice = notices.notice_create(plan=plan, kind=NoticeKind.SECTION_31, reference=f"N{i}")
+            condition = notices.condition_create(notice=notice, text="x")
+            notices.condition_links_set(condition=condition, actions=[ActionFactory(plan=plan)])
+
+    add(1)
+    client.get(register)  # warm the session and the user's roles
+    with django_assert_num_queries(REGISTER_QUERIES):
+        client.get(register)
+    with django_assert_num_queries(REPORT_QUERIES):
+        client.get(report)
+    add(10, start=1)
+    with django_assert_num_queries(REGISTER_QUERIES):
+        client.get(register)
+    with django_assert_num_queries(REPORT_QUERIES):
+        client.get(report)
+
+
+REGISTER_QUERIES = 6
+REPORT_QUERIES = 9
