@@ -134,3 +134,37 @@ def test_board_notices_are_json_safe(plan):
     assert json.loads(json.dumps(data)) == data
     assert data["notices"][0]["conditions"][0]["due"] == "2026-12-01"
     assert data["counts"][0]["short"] == "S31"
+
+
+def test_the_conditions_report_pdf_prints_inside_the_margins(plan, lead, tmp_path):
+    from programme.notice_pdf import render_conditions_pdf
+    from tests.reporting.pdf_layout import pdf_pages, words_outside_printable_area
+
+    notice = services.notice_create(
+        plan=plan, kind=NoticeKind.SECTION_29A, reference="Medicine", deadline=TODAY
+    )
+    for n in range(6):
+        condition = services.condition_create(
+            notice=notice,
+            text="The trust must ensure deteriorating patients are escalated in line with NEWS2. "
+            * 3,
+            deadline=dt.date(2026, 11, 1 + n),
+        )
+        action = ActionFactory(plan=plan, action_lead=lead, requirement="x")
+        services.condition_links_set(condition=condition, actions=[action])
+        period = ReportingPeriod.objects.create(
+            plan=plan, deadline=dt.datetime(2026, 11, 18, 12, tzinfo=dt.UTC)
+        ) if n == 0 else ReportingPeriod.objects.get(plan=plan)  # fmt: skip
+        WeeklyUpdate.objects.create(
+            action=action, period=period, status=Status.RED, author=lead,
+            narrative="Escalation audit shows 72% compliance; recovery plan agreed with the DoN. " * 4,
+            submitted_at=dt.datetime(2026, 11, 17, 9, tzinfo=dt.UTC),
+        )  # fmt: skip
+    blocks = services.conditions_report(plan, TODAY)
+    context = {"plan": plan, "today": TODAY, "blocks": blocks, "counts": services.counts_of(blocks)}
+
+    pages = pdf_pages(render_conditions_pdf(context), tmp_path)
+
+    assert words_outside_printable_area(pages) == []
+    text = " ".join(w.text for p in pages for w in p.words)
+    assert "(overdue)" in text

@@ -131,3 +131,41 @@ def test_the_assurance_table_heads_29a_and_s31_apart(plan):
     assert document["assurance"]["kind_labels"] == [
         "Section 29A", "Section 31", "Must do", "Should do"
     ]  # fmt: skip
+
+
+def test_the_notices_and_baf_pages_print_inside_the_margins(plan, lead, tmp_path):
+    from reporting.board.pdf import render_board_pdf
+
+    from .pdf_layout import pdf_pages, words_outside_printable_area, words_overlapping
+
+    baf = risks.risk_create(
+        plan=plan,
+        kind=RiskKind.BAF,
+        reference="BAF 1",
+        title="If we do not optimise quality outcomes we will not be able to provide outstanding care",
+        score=20,
+    )
+    for n in range(1, 4):
+        notice = notices.notice_create(
+            plan=plan, kind=NoticeKind.SECTION_31, reference=f"Maternity {n}"
+        )
+        for c in range(4):
+            condition = notices.condition_create(
+                notice=notice, text="CTG training", deadline=dt.date(2026, 10, 1 + c)
+            )
+            notices.condition_links_set(
+                condition=condition,
+                actions=[
+                    ActionFactory(plan=plan, ref=f"M{n}{c}{i}", action_lead=lead) for i in range(3)
+                ],
+            )
+    cover = {
+        **services.cover_defaults(plan=plan, month=dt.date(2026, 11, 1)),
+        "baf_risk_links": [baf],
+    }
+    document = services.board_report_document(plan=plan, month=dt.date(2026, 11, 1), cover=cover)
+
+    pages = pdf_pages(render_board_pdf(document), tmp_path)
+
+    assert words_outside_printable_area(pages) == []
+    assert words_overlapping(pages) == []
