@@ -157,7 +157,7 @@ def test_the_conditions_report_pdf_prints_inside_the_margins(plan, lead, tmp_pat
         ) if n == 0 else ReportingPeriod.objects.get(plan=plan)  # fmt: skip
         WeeklyUpdate.objects.create(
             action=action, period=period, status=Status.RED, author=lead,
-            narrative="Escalation audit shows 72% compliance; recovery plan agreed with the DoN. " * 4,
+            narrative="Escalation audit: 72% compliance; recovery plan agreed with the DoN. " * 4,
             submitted_at=dt.datetime(2026, 11, 17, 9, tzinfo=dt.UTC),
         )  # fmt: skip
     blocks = services.conditions_report(plan, TODAY)

@@ -142,7 +142,7 @@ def test_the_notices_and_baf_pages_print_inside_the_margins(plan, lead, tmp_path
         plan=plan,
         kind=RiskKind.BAF,
         reference="BAF 1",
-        title="If we do not optimise quality outcomes we will not be able to provide outstanding care",
+        title="If we do not optimise quality outcomes we will not provide outstanding care",
         score=20,
     )
     for n in range(1, 4):
