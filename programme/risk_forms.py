@@ -73,6 +73,12 @@ class RiskForm(PMOFormMixin, forms.ModelForm):
             )
         self.fields["score"].widget.attrs.update({"min": 1, "max": 25, "inputmode": "numeric"})
 
+    def clean(self):
+        data = super().clean()
+        if data.get("likelihood") and data.get("consequence"):
+            data["score"] = None  # worked out again: an edit of either must not clash with it
+        return data
+
 
 def _split_refs(text: str) -> list[str]:
     return [r for r in (p.strip() for p in re.split(r"[,;\n]+", text or "")) if r]

@@ -260,3 +260,18 @@ def test_the_register_and_conditions_report_take_the_same_queries_however_many_r
 
 REGISTER_QUERIES = 6
 REPORT_QUERIES = 9
+
+
+def test_changing_likelihood_on_the_form_works_the_score_out_again(client, plan, pmo):
+    risk = risks.risk_create(plan=plan, title="Staffing", likelihood=3, consequence=4)
+    client.force_login(pmo)
+
+    response = client.post(
+        reverse("risk_edit", args=[risk.pk]),
+        {"kind": "register", "title": "Staffing", "likelihood": "4", "consequence": "4",
+         "score": "12", "status": "open"},
+    )  # fmt: skip
+
+    assert response.status_code == 302
+    risk.refresh_from_db()
+    assert risk.score == 16
