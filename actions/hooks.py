@@ -58,3 +58,8 @@ action_page_context: dict[str, Callable[..., dict]] = {}
 # (the newest plan) that returns (key, label, url) items, shown after "Board reports".
 menu_annotations: dict[str, Callable[[], dict[str, Any]]] = {}
 menu_items: dict[str, Callable[..., list[tuple[str, str, str]]]] = {}
+
+# The action's page: extra rows of its summary list, each callable taking ``action=`` and
+# ``user=`` and returning a list of (label, [(text, url), ...]) rows, empty if the user may
+# not see them (programme: the risks and the notice conditions the action answers).
+action_page_rows: dict[str, Callable[..., list[tuple[str, list[tuple[str, str]]]]]] = {}

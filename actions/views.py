@@ -352,6 +352,11 @@ def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_update": access.can_update_action(request.user, action) and action.is_open,
             "can_edit": access.is_pmo(request.user),
             **_change_control(request, action),
+            "extra_rows": [
+                row
+                for make in hooks.action_page_rows.values()
+                for row in make(action=action, user=request.user)
+            ],
         },
     )
 

@@ -44,6 +44,7 @@ from programme.models import Cadence, RootCause, Workstream, WorkstreamAction
 
 from .baseline import add_baseline_and_change_requests
 from .kpis import _month_ends
+from .risks_and_notices import add_risks_and_notices
 
 TRUST = "The Shrewsbury and Telford Hospital NHS Trust"
 PLAN_NAME = "Quality Improvement Plan (QIP) following the CQC report of November 2018"
@@ -856,6 +857,8 @@ def build_seed004(*, now: dt.datetime | None = None) -> tuple[Plan, dict]:
             lead=people["sath_ed"],
             now=now,
         )
+        # Its risk register and BAF risks, and the Section 31 notice with its conditions.
+        add_risks_and_notices(plan, pmo=people["sath_pmo"])
     return plan, people
 
 

@@ -417,17 +417,22 @@ class Reopening(models.Model):
         return f"{self.action} re-opened at {self.reopened_at:%Y-%m-%d}"
 
 
-# Finding kinds as the assurance table groups them (seed 003): conditions and regulatory
-# notices together, then musts, then shoulds.
+# Finding kinds as the assurance table groups them (seed 003: "Conditions: 29A, S31", then
+# musts, then shoulds). Regulatory requirement notices have a column of their own, shown only
+# when a closure of one is in the table (seed 003 has none; seed 000's plan does).
 KIND_GROUPS: dict[str, str] = {
+    FindingKind.SECTION_29A: "s29a",
+    FindingKind.SECTION_31: "s31",
     FindingKind.REGULATORY: "regulatory",
-    FindingKind.SECTION_29A: "regulatory",
-    FindingKind.SECTION_31: "regulatory",
     FindingKind.MUST: "must",
     FindingKind.SHOULD: "should",
 }
 KIND_GROUP_LABELS: dict[str, str] = {
-    "regulatory": "Regulatory or conditions",
+    "s29a": "Section 29A",
+    "s31": "Section 31",
+    "regulatory": "Requirement notices",
     "must": "Must do",
     "should": "Should do",
 }
+# Always shown, as seed 003 lays the table out; the others only when they have closures.
+KIND_GROUPS_ALWAYS_SHOWN = ("s29a", "s31", "must", "should")

@@ -22,6 +22,7 @@ from . import access
 from .models import (
     KIND_GROUP_LABELS,
     KIND_GROUPS,
+    KIND_GROUPS_ALWAYS_SHOWN,
     AssuranceMeeting,
     ClosureRequest,
     ClosureSettings,
@@ -478,6 +479,8 @@ class OutcomeRow:
     presented: int = 0
     approved: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KIND_GROUP_LABELS, 0))
     declined: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KIND_GROUP_LABELS, 0))
+    # The kind columns its table shows (``OutcomeTable.shown``).
+    keys: list[str] = field(default_factory=lambda: list(KIND_GROUP_LABELS))
 
     @property
     def approved_total(self) -> int:
@@ -493,11 +496,11 @@ class OutcomeRow:
 
     @property
     def approved_cells(self) -> list[int]:
-        return [self.approved[k] for k in KIND_GROUP_LABELS]
+        return [self.approved[k] for k in self.keys]
 
     @property
     def declined_cells(self) -> list[int]:
-        return [self.declined[k] for k in KIND_GROUP_LABELS]
+        return [self.declined[k] for k in self.keys]
 
     def add(self, kind_group: str, decision: str | None) -> None:
         self.presented += 1
@@ -515,11 +518,11 @@ class OutcomeTable:
     by_kind: list[OutcomeRow]
     total: OutcomeRow
 
-    kind_groups = KIND_GROUP_LABELS
+    shown: list[str] = field(default_factory=lambda: list(KIND_GROUP_LABELS))
 
     @property
     def kind_labels(self) -> list[str]:
-        return list(KIND_GROUP_LABELS.values())
+        return [KIND_GROUP_LABELS[k] for k in self.shown]
 
 
 def _outcome_table(records: Iterable[tuple[str, str, str | None]]) -> OutcomeTable:
@@ -533,11 +536,12 @@ def _outcome_table(records: Iterable[tuple[str, str, str | None]]) -> OutcomeTab
         departments.setdefault(name, OutcomeRow(label=name)).add(group, decision)
         kinds[group].add(group, decision)
         total.add(group, decision)
-    return OutcomeTable(
-        by_department=[departments[k] for k in sorted(departments)],
-        by_kind=list(kinds.values()),
-        total=total,
-    )
+    shown = [k for k in KIND_GROUP_LABELS if k in KIND_GROUPS_ALWAYS_SHOWN or kinds[k].presented]
+    rows = [departments[k] for k in sorted(departments)]
+    by_kind = [kinds[k] for k in shown]
+    for row in [*rows, *by_kind, total]:
+        row.keys = shown
+    return OutcomeTable(by_department=rows, by_kind=by_kind, total=total, shown=shown)
 
 
 def meeting_outcomes(meeting: AssuranceMeeting) -> OutcomeTable:
@@ -556,7 +560,8 @@ def signoff_outcomes(plan: Plan, start, end) -> OutcomeTable:
     it. Approved and declined: decisions taken in the period. Bounds as in
     ``closures_declined_between``. ``.by_department``, ``.by_kind`` and ``.total`` are rows
     with ``presented``, ``approved_total``, ``declined_total`` and the per-kind counts
-    ``approved`` / ``declined`` (keys: regulatory, must, should).
+    ``approved`` / ``declined`` (keys: s29a, s31, regulatory, must, should; ``.shown``
+    says which the table shows).
     """
     since, until = _bounds(plan, start, end)
     first_day, last_day = _meeting_days(plan, since, until)

@@ -58,4 +58,6 @@ urlpatterns = [
     path("", include("evidence.urls")),
     path("", include("kpis.urls")),
     path("", include("programme.urls")),
+    path("", include("programme.risk_urls")),
+    path("", include("programme.notice_urls")),
 ]

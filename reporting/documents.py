@@ -158,6 +158,8 @@ class BoardReportDocument(TypedDict):
     by_key_question: dict[str, Any]
     by_department: dict[str, Any]
     assurance: dict[str, Any]
+    # Regulatory notices (29A and S31 apart); reports stored before it have none.
+    notices: NotRequired[dict[str, Any]]
     compliance: dict[str, Any]
     appendix: dict[str, Any]
     # Added with the baseline (issue 13): reports stored before it have no such key.

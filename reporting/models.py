@@ -409,7 +409,18 @@ class BoardReport(models.Model):
         blank=True,
         help_text="The trust's strategic objectives this paper supports, one a line.",
     )
-    baf_risks = models.TextField("board assurance framework risks", blank=True)
+    baf_risks = models.TextField(
+        "other board assurance framework risks",
+        blank=True,
+        help_text="Free text: BAF risks not in the plan's risk list (earlier reports named "
+        "them here).",
+    )
+    baf_risk_links = models.ManyToManyField(
+        "programme.Risk",
+        blank=True,
+        related_name="board_reports",
+        verbose_name="board assurance framework risks",
+    )
     equality_impact = models.CharField(
         "equality impact assessment", max_length=10, choices=EqualityImpact.choices, blank=True
     )

@@ -4,6 +4,8 @@ Each part of the programme keeps its models in its own module; they are gathered
 Django finds them.
 """
 
+from programme.models.notices import ConditionStatus, Notice, NoticeCondition, NoticeKind
+from programme.models.risks import Alignment, Risk, RiskKind, RiskStatus
 from programme.models.workstreams import (
     Cadence,
     ProgrammeSettings,
@@ -14,8 +16,16 @@ from programme.models.workstreams import (
 )
 
 __all__ = [
+    "Alignment",
     "Cadence",
+    "ConditionStatus",
+    "Notice",
+    "NoticeCondition",
+    "NoticeKind",
     "ProgrammeSettings",
+    "Risk",
+    "RiskKind",
+    "RiskStatus",
     "RootCause",
     "Workstream",
     "WorkstreamAction",

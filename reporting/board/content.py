@@ -30,6 +30,7 @@ from actions.models import (
     WeeklyUpdate,
 )
 from actions.table1 import TABLE_STATUSES, status_by_kind
+from programme.notices import board_notices
 
 from ..content import action_order, exec_codes
 from ..documents import BoardReportDocument
@@ -160,6 +161,7 @@ def board_content(
         "by_key_question": _by_key_question(actions),
         "by_department": _by_department(actions),
         "assurance": _assurance(plan, month, min(last_day, local.date())),
+        "notices": board_notices(plan, min(last_day, local.date())),
         "compliance": _compliance(plan, month, end),
         "appendix": _appendix(actions),
         "plan_changes": _plan_changes(plan, month, moment, baselined=bool(trajectory["baseline"])),
@@ -183,6 +185,10 @@ def _cover(cover: dict[str, Any]) -> dict[str, Any]:
         str(out.get("equality_impact") or ""), ""
     )
     out["foi_status_label"] = FOI_STATUS_LABELS.get(str(out.get("foi_status") or ""), "")
+    out["baf_risk_items"] = [  # ticked from the plan's BAF risks (programme.Risk)
+        {"reference": r.reference, "title": r.title, "score": r.score, "band": r.band_label}
+        for r in cover.get("baf_risk_links") or []
+    ]
     out["key_question_options"] = [
         {"value": v, "label": label, "chosen": v in (out["key_questions"] or [])}
         for v, label in KeyQuestion.choices
@@ -478,7 +484,7 @@ def _assurance(plan: Plan, month: dt.date, until: dt.date) -> dict[str, Any]:
     except ImportError:  # pragma: no cover - the evidence app is part of the product
         return {"available": False}
     table = signoff_outcomes(plan, month, until)
-    keys = list(KIND_GROUP_LABELS)
+    keys = table.shown  # 29A and S31 apart, as seed 003 shows them
     return {
         "available": True,
         "kind_labels": [KIND_GROUP_LABELS[k] for k in keys],

@@ -6,8 +6,10 @@ import datetime as dt
 
 from django import forms
 
-from actions.models import KeyQuestion
+from actions.models import KeyQuestion, Plan
 from actions.pmo_forms import PMOFormMixin
+from programme.models import Risk
+from programme.risks import baf_choices
 
 from ..models import BoardReport
 from .content import COVER_FIELDS, add_months
@@ -27,6 +29,13 @@ class BoardReportForm(PMOFormMixin, forms.ModelForm):
         choices=KeyQuestion.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
+    )
+    baf_risk_links = forms.ModelMultipleChoiceField(
+        label="Board assurance framework risks",
+        queryset=Risk.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Tick the BAF risks the paper relates to (the plan's risk list).",
     )
 
     class Meta:
@@ -48,14 +57,25 @@ class BoardReportForm(PMOFormMixin, forms.ModelForm):
             "next_steps": forms.Textarea(attrs={"rows": 4}),
         }
         help_texts = {
-            "baf_risks": "The board assurance framework risks the paper relates to.",
+            "baf_risks": "Only for BAF risks not in the plan's risk list.",
             "executive_summary": "The words that need a person; the figures are added for you.",
         }
 
-    def __init__(self, *args, today: dt.date, **kwargs):
+    def __init__(self, *args, today: dt.date, plan: Plan, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["month"].choices = month_choices(today)
-        self.order_fields(["month"])
+        baf = self.fields["baf_risk_links"]
+        baf.queryset = baf_choices(plan)
+        baf.label_from_instance = _baf_label
+        if not baf.queryset.exists():
+            baf.help_text = (
+                "No BAF risks in this plan's risk list yet: add them under “Risks and BAF”, "
+                "or name them in the box below."
+            )
+        order = list(self.fields)
+        order.remove("baf_risk_links")
+        order.insert(order.index("baf_risks"), "baf_risk_links")
+        self.order_fields(["month", *[n for n in order if n != "month"]])
         self.fields["equality_impact"].choices = [
             ("", "Not stated"),
             *BoardReport.EqualityImpact.choices,
@@ -71,7 +91,15 @@ class BoardReportForm(PMOFormMixin, forms.ModelForm):
 
     def cover(self) -> dict:
         data = self.cleaned_data
-        return {name: data.get(name) for name in self.Meta.fields}
+        return {
+            **{name: data.get(name) for name in self.Meta.fields},
+            "baf_risk_links": list(data.get("baf_risk_links") or []),
+        }
+
+
+def _baf_label(risk: Risk) -> str:
+    score = f" (score {risk.score}, {risk.band_label.lower()})" if risk.score else ""
+    return f"{risk}{score}"
 
 
 class CommitteeForm(PMOFormMixin, forms.Form):

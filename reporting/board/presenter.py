@@ -141,6 +141,7 @@ def present_board(document: dict[str, Any], *, image_format: str = charts.IMAGE_
             )
         ),
         "assurance": document["assurance"],
+        "notices": document.get("notices"),  # reports stored before notices have none
         "compliance": document["compliance"],
         "appendix": {
             **document["appendix"],

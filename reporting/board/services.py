@@ -29,7 +29,10 @@ TEXT_LIMIT = 20_000  # characters in one of the PMO's boxes: pages, not a book
 
 
 def cover_of(report: BoardReport) -> dict[str, Any]:
-    return {name: getattr(report, name) for name in COVER_FIELDS}
+    return {
+        **{name: getattr(report, name) for name in COVER_FIELDS},
+        "baf_risk_links": list(report.baf_risk_links.order_by("reference", "id")),
+    }
 
 
 def cover_defaults(*, plan: Plan, month: dt.date, by: AbstractBaseUser | None = None) -> dict:
@@ -56,6 +59,7 @@ def cover_defaults(*, plan: Plan, month: dt.date, by: AbstractBaseUser | None = 
         "key_questions": [q.value for q in KeyQuestion],
         "strategic_objectives": "",
         "baf_risks": "",
+        "baf_risk_links": [],
         "equality_impact": "",
         "foi_status": BoardReport.FoiStatus.FULL,
         "financial_assessment": "",
@@ -95,6 +99,8 @@ def _check(cover: dict[str, Any], month: dt.date, now: dt.datetime, plan: Plan) 
     unknown = set(cover.get("key_questions") or []) - set(KeyQuestion.values)
     if unknown:
         errors["key_questions"] = "Choose key questions from the list."
+    if any(r.plan_id != plan.pk or r.kind != "baf" for r in cover.get("baf_risk_links") or []):
+        errors["baf_risk_links"] = "Choose BAF risks of this plan."
     for name in COVER_FIELDS:
         value = cover.get(name)
         if isinstance(value, str) and len(value) > TEXT_LIMIT:
@@ -129,6 +135,7 @@ def board_report_request(
         )
         report.full_clean()
         report.save()
+        report.baf_risk_links.set(cover.get("baf_risk_links") or [])
         from .. import tasks
 
         transaction.on_commit(lambda: tasks.render_pdf_board_report.delay(report.pk))

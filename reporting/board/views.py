@@ -44,7 +44,7 @@ def board_reports(request: HttpRequest, pk: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         plan_access.require_pmo(request)
-        form = BoardReportForm(request.POST, today=today)
+        form = BoardReportForm(request.POST, today=today, plan=plan)
         if form.is_valid():
             try:
                 report = services.board_report_request(
@@ -62,7 +62,9 @@ def board_reports(request: HttpRequest, pk: int) -> HttpResponse:
     elif is_pmo:
         month = _default_month(plan, today)
         initial = services.cover_defaults(plan=plan, month=month, by=request.user)
-        form = BoardReportForm(initial={**initial, "month": f"{month:%Y-%m}"}, today=today)
+        form = BoardReportForm(
+            initial={**initial, "month": f"{month:%Y-%m}"}, today=today, plan=plan
+        )
     reports = list(BoardReport.objects.of_plan(plan).for_listing().newest_first())
     return render(
         request,

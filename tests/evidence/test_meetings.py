@@ -75,20 +75,40 @@ def test_the_meeting_table_matches_the_paper(seed_003_meeting):
         )
         for r in table.by_department
     }
+    # The paper's columns: Conditions (29A, S31), Must, Shoulds; no requirement notices here.
+    assert table.kind_labels == ["Section 29A", "Section 31", "Must do", "Should do"]
     assert rows == {
-        "Medicine": (2, 2, 0, [1, 1, 0], [0, 0, 0]),
-        "Surgery": (5, 3, 2, [0, 1, 2], [0, 2, 0]),
-        "Women & Children": (4, 4, 0, [0, 1, 3], [0, 0, 0]),
+        "Medicine": (2, 2, 0, [1, 0, 1, 0], [0, 0, 0, 0]),
+        "Surgery": (5, 3, 2, [0, 0, 1, 2], [0, 0, 2, 0]),
+        "Women & Children": (4, 4, 0, [0, 0, 1, 3], [0, 0, 0, 0]),
     }
     total = table.total
     assert (total.presented, total.approved_total, total.declined_total) == (11, 9, 2)
-    assert total.approved_cells == [1, 3, 5] and total.declined_cells == [0, 2, 0]
+    assert total.approved_cells == [1, 0, 3, 5] and total.declined_cells == [0, 0, 2, 0]
     by_kind = {r.label: (r.presented, r.approved_total, r.declined_total) for r in table.by_kind}
     assert by_kind == {
-        "Regulatory or conditions": (1, 1, 0),
+        "Section 29A": (1, 1, 0),
+        "Section 31": (0, 0, 0),
         "Must do": (5, 3, 2),
         "Should do": (5, 5, 0),
     }
+
+
+def test_requirement_notices_get_a_column_when_one_is_presented(plan, pmo, reviewer):
+    closures = [
+        _closure(plan, "R1", "Medicine", FindingKind.REGULATORY),
+        _closure(plan, "S1", "Medicine", FindingKind.SECTION_31),
+    ]
+    meeting = services.meeting_record(name="EAG", held_on=SEPT_6, closures=closures, by=pmo)
+    for closure in closures:
+        services.closure_approve(closure=closure, by=reviewer, meeting=meeting)
+
+    table = selectors.meeting_outcomes(meeting)
+
+    assert table.kind_labels == [
+        "Section 29A", "Section 31", "Requirement notices", "Must do", "Should do"
+    ]  # fmt: skip
+    assert table.total.approved_cells == [0, 1, 1, 0, 0]
 
 
 def test_the_meeting_page_shows_the_table(client, seed_003_meeting, board):

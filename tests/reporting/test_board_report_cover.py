@@ -56,7 +56,7 @@ def test_the_date_boxes_hold_dates_as_the_browser_reads_them(client, plan, pmo):
     page = client.get(reverse("board_reports", args=[plan.pk])).content.decode()
     assert re.search(r'<input type="date" name="written_on" value="2026-11-20"', page)
     form = BoardReportForm(
-        initial={"meeting_date": dt.date(2026, 12, 3)}, today=dt.date(2026, 11, 20)
+        initial={"meeting_date": dt.date(2026, 12, 3)}, today=dt.date(2026, 11, 20), plan=plan
     )
     assert 'value="2026-12-03"' in str(form["meeting_date"])
 

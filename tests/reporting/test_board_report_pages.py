@@ -323,10 +323,11 @@ def test_the_dashboard_is_refused_to_action_leads_and_outsiders(client, plan, le
 def test_the_dashboards_query_count_does_not_grow_with_the_plan(
     client, plan, lead, readers, django_assert_num_queries
 ):
-    """Fourteen queries for 3 actions or 33: the user and their roles, the header's menu, the
+    """Fifteen queries for 3 actions or 33: the user and their roles, the header's menu, the
     plan, the actions (their narratives as subqueries), their exec leads and findings, the
-    history, the sign-offs, the month's locks and the baseline in force; the programme's
-    workstreams, root causes and KPIs (none here). Not one query per action."""
+    history, the sign-offs, the month's locks, the baseline in force and the regulatory
+    notices; the programme's workstreams, root causes and KPIs (none here). Not one query
+    per action."""
     client.force_login(readers["board"])
     url = reverse("board_dashboard", args=[plan.pk])
     ActionFactory.create_batch(3, plan=plan, action_lead=lead)
@@ -338,4 +339,4 @@ def test_the_dashboards_query_count_does_not_grow_with_the_plan(
         client.get(url)
 
 
-QUERIES = 14
+QUERIES = 15
