@@ -465,7 +465,10 @@ def update_submit(
                 raise ValidationError({"narrative": refusal})
         today = timezone.localtime(now, period.plan.tz).date()
         plan_fields = _recovery_check(action=action, status=status, recovery=recovery, today=today)
-        existing = WeeklyUpdate.objects.filter(action=action, period=period).first()
+        # Through the action's manager: the update holds the locked action, so whoever
+        # shows the saved update reads the action's new status without a query. One row at
+        # most (one update per action per period): no ordering, so no join to the period.
+        existing = action.updates.filter(period=period).order_by().first()
         if (
             existing
             and existing.status == status
@@ -494,7 +497,9 @@ def update_submit(
             existing.submitted_at = now
             existing.revision += 1
             existing.late = late
-            existing.save()
+            existing.save(
+                update_fields=["status", "narrative", "author", "submitted_at", "revision", "late"]
+            )
             update = existing
             kind = HistoryEntry.Kind.UPDATE_REPLACED
         else:
