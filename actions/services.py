@@ -257,8 +257,9 @@ def plan_lock_due(*, plan: Plan, now: dt.datetime | None = None) -> list[Reporti
     first = schedule.first_deadline(plan)
     if first > now or plan.closed_at is not None:  # a closed plan's last lock is its last
         return []
+    # A set: no ordering, so no join to the plan (ReportingPeriod orders by plan first).
     locked_deadlines = set(
-        plan.periods.filter(locked_at__isnull=False).values_list("deadline", flat=True)
+        plan.periods.filter(locked_at__isnull=False).order_by().values_list("deadline", flat=True)
     )
     locked_now = []
     before_first = first - dt.timedelta(microseconds=1)
