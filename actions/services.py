@@ -174,7 +174,8 @@ def _record(
 
 def period_for_deadline(*, plan: Plan, deadline: dt.datetime) -> ReportingPeriod:
     """The period ending at ``deadline``, created the first time anyone needs it."""
-    period = ReportingPeriod.objects.filter(plan=plan, deadline=deadline).first()
+    # One row at most (period_deadline_unique): no ordering, so no join to the plan.
+    period = ReportingPeriod.objects.filter(plan=plan, deadline=deadline).order_by().first()
     if period is not None:
         period.plan = plan
         return period
@@ -404,10 +405,21 @@ def _period_for_save(pk: int, *, plan: Plan) -> ReportingPeriod:
 
 def _is_current(period: ReportingPeriod, *, now: dt.datetime) -> bool:
     """Is the open ``period`` the current one? Read from the schedule when it is the next
-    deadline (every save in a normal week); from the database only after an early lock."""
-    if period.deadline == schedule.next_deadline_after(period.plan, now):
+    deadline (every save in a normal week). After an early lock, it is current when it is
+    on the schedule and every deadline before it ends a locked period: one query, as
+    ``period_current`` would find it (the first period ahead not locked)."""
+    ahead = schedule.deadlines_between(period.plan, now, period.deadline)
+    if not ahead or ahead[-1] != period.deadline:
+        return False  # not a deadline of the plan's schedule
+    earlier = ahead[:-1]
+    if not earlier:
         return True
-    return period.pk == period_current(plan=period.plan, now=now).pk
+    locked = set(
+        period.plan.periods.filter(deadline__in=earlier, locked_at__isnull=False)
+        .order_by()
+        .values_list("deadline", flat=True)
+    )
+    return locked.issuperset(earlier)
 
 
 def update_submit(

@@ -623,7 +623,8 @@ def print_summary(s: dict) -> None:
             f"web CPU per request (in-process, median of {cpu['batches']} batches): save "
             f"{cpu['save_cpu_ms']} ms ({cpu['save_queries']} queries), signed-in bare view "
             f"{cpu['signed_in_bare_cpu_ms']} ms ({cpu['signed_in_bare_queries']} queries): "
-            f"ratio {cpu['ratio']}"
+            f"ratio {cpu['ratio']} (least disturbed batches: ratio {cpu['ratio_min']}; other "
+            f"CPU meanwhile {cpu['other_cpu_percent_of_one_core']} % of one core)"
         )
     else:
         print(f"web CPU per request: not measured ({cpu.get('error')})")
