@@ -63,9 +63,9 @@ def get_action_for_view(request: HttpRequest, pk: int) -> Action:
 
 
 def get_action_for_update(request: HttpRequest, pk: int) -> Action:
-    action = get_object_or_404(
-        Action.objects.select_related("plan", "action_lead").prefetch_related("exec_roles"), pk=pk
-    )
+    """The action and its plan. Not the lead's row (the lead is the signed-in user, checked
+    by id) nor the exec roles (only the card shows them, ``Action.exec_lead_label``)."""
+    action = get_object_or_404(Action.objects.select_related("plan"), pk=pk)
     if not can_update_action(request.user, action):
         raise PermissionDenied("Only the action's lead can update it.")
     return action

@@ -378,8 +378,11 @@ class Action(models.Model):
 
     @property
     def exec_lead_label(self) -> str:
-        """Exec leads as the plan writes them: ``DOps/MD``. Uses the prefetch when present."""
-        return "/".join(r.code for r in self.exec_roles.all())
+        """Exec leads as the plan writes them: ``DOps/MD``. Uses the prefetch when present;
+        without one, reads the codes alone (one card after a save: no prefetch to pay for)."""
+        if "exec_roles" in getattr(self, "_prefetched_objects_cache", {}):
+            return "/".join(r.code for r in self.exec_roles.all())
+        return "/".join(self.exec_roles.values_list("code", flat=True))
 
     @property
     def is_open(self) -> bool:

@@ -175,7 +175,8 @@ def _record(
 
 def period_for_deadline(*, plan: Plan, deadline: dt.datetime) -> ReportingPeriod:
     """The period ending at ``deadline``, created the first time anyone needs it."""
-    period = ReportingPeriod.objects.filter(plan=plan, deadline=deadline).first()
+    # One row at most (period_deadline_unique): no ordering, so no join to the plan.
+    period = ReportingPeriod.objects.filter(plan=plan, deadline=deadline).order_by().first()
     if period is not None:
         period.plan = plan
         return period
@@ -258,8 +259,9 @@ def plan_lock_due(*, plan: Plan, now: dt.datetime | None = None) -> list[Reporti
     first = schedule.first_deadline(plan)
     if first > now or plan.closed_at is not None:  # a closed plan's last lock is its last
         return []
+    # A set: no ordering, so no join to the plan (ReportingPeriod orders by plan first).
     locked_deadlines = set(
-        plan.periods.filter(locked_at__isnull=False).values_list("deadline", flat=True)
+        plan.periods.filter(locked_at__isnull=False).order_by().values_list("deadline", flat=True)
     )
     locked_now = []
     before_first = first - dt.timedelta(microseconds=1)
@@ -404,10 +406,21 @@ def _period_for_save(pk: int, *, plan: Plan) -> ReportingPeriod:
 
 def _is_current(period: ReportingPeriod, *, now: dt.datetime) -> bool:
     """Is the open ``period`` the current one? Read from the schedule when it is the next
-    deadline (every save in a normal week); from the database only after an early lock."""
-    if period.deadline == schedule.next_deadline_after(period.plan, now):
+    deadline (every save in a normal week). After an early lock, it is current when it is
+    on the schedule and every deadline before it ends a locked period: one query, as
+    ``period_current`` would find it (the first period ahead not locked)."""
+    ahead = schedule.deadlines_between(period.plan, now, period.deadline)
+    if not ahead or ahead[-1] != period.deadline:
+        return False  # not a deadline of the plan's schedule
+    earlier = ahead[:-1]
+    if not earlier:
         return True
-    return period.pk == period_current(plan=period.plan, now=now).pk
+    locked = set(
+        period.plan.periods.filter(deadline__in=earlier, locked_at__isnull=False)
+        .order_by()
+        .values_list("deadline", flat=True)
+    )
+    return locked.issuperset(earlier)
 
 
 def update_submit(
@@ -446,7 +459,10 @@ def update_submit(
             if refusal:
                 raise ValidationError({"narrative": refusal})
         plan_fields = _recovery_check(action=action, status=status, recovery=recovery, today=today)
-        existing = WeeklyUpdate.objects.filter(action=action, period=period).first()
+        # Through the action's manager: the update holds the locked action, so whoever
+        # shows the saved update reads the action's new status without a query. One row at
+        # most (one update per action per period): no ordering, so no join to the period.
+        existing = action.updates.filter(period=period).order_by().first()
         if (
             existing
             and existing.status == status
@@ -575,7 +591,9 @@ def _update_write(
     existing.submitted_at = at
     existing.revision += 1
     existing.late = late
-    existing.save()
+    existing.save(
+        update_fields=["status", "narrative", "author", "submitted_at", "revision", "late"]
+    )
     return existing, HistoryEntry.Kind.UPDATE_REPLACED, changes
 
 

@@ -219,11 +219,13 @@ def _card_for(
     prefetch_related_objects([action], *(p() for p in hooks.my_actions_prefetches.values()))
     if update is None:
         update = WeeklyUpdate.objects.filter(action=action, period=period).first()
+    # The card shows each earlier update's period, status and text; every period is of the
+    # action's own plan (update_submit refuses any other), already loaded.
     recent = list(
-        action.updates.select_related("period__plan", "author").order_by("-period__deadline")[
-            : RECENT_UPDATES + 1
-        ]
+        action.updates.select_related("period").order_by("-period__deadline")[: RECENT_UPDATES + 1]
     )
+    for earlier in recent:
+        earlier.period.plan = action.plan
     return _update_card(action=action, period=period, update=update, recent=recent, **extra)
 
 
@@ -286,13 +288,17 @@ def action_update(request: HttpRequest, pk: int) -> HttpResponse:
             if not request.htmx:
                 messages.success(request, f"Update saved on {action.ref}.")
                 return redirect("my_actions")
-            # The saved row's new status and version, on the instance that already holds
-            # the plan and exec roles the card shows: no second read of either.
+            # The saved row's new status and version (``update.action`` is the row the
+            # save locked and wrote), on the instance that already holds the plan the card
+            # shows: no second read of either.
             saved = update.action
             action.status, action.version = saved.status, saved.version
             action.updated_at = saved.updated_at
             card = _card_for(action, period, update=update, saved=True)
-            card["progress"] = _progress(request.user, period)
+            if update.revision == 1:
+                # A first update for the period moves "You have updated N of M" on; saving
+                # over one (most saves) changes neither count nor list: nothing to refresh.
+                card["progress"] = _progress(request.user, period)
             return _render_card(request, card)
     if period is None:
         period = services.period_current(plan=action.plan, now=now)

@@ -14,6 +14,7 @@ JSON written at the end (RUSH_RESULTS) to check every accepted save against the 
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import json
 import os
@@ -118,6 +119,10 @@ class Lead(FastHttpUser):
             f"a{pk}-base_revision": card["base_revision"],
             "csrfmiddlewaretoken": self.token,
         }
+        if data[f"a{pk}-status"] == "R":  # a lead turning an action Red gives a recovery plan
+            data[f"a{pk}-recovery_what"] = "Extra audit sessions booked"
+            data[f"a{pk}-recovery_by_when"] = (dt.date.today() + dt.timedelta(days=28)).isoformat()
+            data[f"a{pk}-recovery_who"] = "Ward manager"
         sent = time.time()
         with self.client.post(
             f"/actions/{pk}/update/",

@@ -1,32 +1,43 @@
-"""Where a save's time goes: CPU per save, the queries of one save, the costliest functions.
+"""Where a save's time goes: CPU per save against a signed-in page that does nothing.
 
 In-process, through Django's test client, against the rush database as the last
 ``make rush`` left it (production settings, the same code path as gunicorn runs). CPU time
 is the process's own, so other load on the machine changes it less than wall time.
 
+The save is compared like with like: ``/bench/signed-in/`` is base.html for the same
+signed-in lead (session, user, every middleware, the header menu) and nothing else. The
+two are timed in alternating batches, so a busy moment on the shared machine falls on
+both; the medians of the batches are reported, and their ratio.
+
     .venv/bin/python bench/rush/profile_save.py [-n 300] [--profile] [--lead lead050]
+        [--json out.json] [--quiet]
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import json
 import os
 import pstats
 import re
+import statistics
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 HIDDEN = re.compile(r'name="a(\d+)-(period|base_revision)" value="(\d+)"')
+BATCH = 20
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("-n", type=int, default=300, help="saves to time")
+    parser.add_argument("-n", type=int, default=300, help="saves (and bare pages) to time")
     parser.add_argument("--profile", action="store_true", help="also profile (CPU time)")
     parser.add_argument("--lead", default="lead050")
+    parser.add_argument("--json", type=Path, help="write the numbers here too")
+    parser.add_argument("--quiet", action="store_true", help="no query list")
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT))
@@ -69,20 +80,75 @@ def main() -> int:
             raise SystemExit(f"unexpected answer to a save:\n{body[:1000]}")
         cards[pk] = {f: int(v) for p, f, v in HIDDEN.findall(body) if int(p) == pk}
 
-    for n in range(20):
-        save(n)
-    with CaptureQueriesContext(connection) as queries:
-        save(20)
-    print(f"{len(queries.captured_queries)} queries in one save:")
-    for q in queries.captured_queries:
-        print(f"  {q['sql'][:140]}")
+    def bare(n: int) -> None:
+        response = client.get("/bench/signed-in/")
+        if response.status_code != 200 or b"Sign out" not in response.content:
+            raise SystemExit(f"unexpected answer from the signed-in bare view: {response}")
 
-    started, cpu = time.perf_counter(), time.process_time()
-    for n in range(args.n):
-        save(100 + n)
-    wall = (time.perf_counter() - started) / args.n * 1000
-    cpu_ms = (time.process_time() - cpu) / args.n * 1000
-    print(f"\nper save: {cpu_ms:.1f} ms CPU, {wall:.1f} ms wall (test client included)")
+    for n in range(2 * BATCH):
+        save(n)
+        bare(n)
+    with CaptureQueriesContext(connection) as queries:
+        save(2 * BATCH)
+    save_queries = [q["sql"] for q in queries.captured_queries]
+    with CaptureQueriesContext(connection) as queries:
+        bare(0)
+    bare_queries = [q["sql"] for q in queries.captured_queries]
+    if not args.quiet:
+        print(f"{len(save_queries)} queries in one save:")
+        for sql in save_queries:
+            print(f"  {sql[:140]}")
+        print(f"{len(bare_queries)} queries in the signed-in bare view:")
+        for sql in bare_queries:
+            print(f"  {sql[:140]}")
+
+    def batch_ms(request, start: int) -> float:
+        cpu = time.process_time()
+        for n in range(start, start + BATCH):
+            request(n)
+        return (time.process_time() - cpu) / BATCH * 1000
+
+    def machine_busy() -> float:
+        import psutil
+
+        times = psutil.cpu_times()
+        return sum(times) - times.idle - getattr(times, "iowait", 0.0)
+
+    save_ms: list[float] = []
+    bare_ms: list[float] = []
+    started, busy, own = time.perf_counter(), machine_busy(), time.process_time()
+    for b in range(max(1, args.n // BATCH)):
+        save_ms.append(batch_ms(save, 100 + b * BATCH))
+        bare_ms.append(batch_ms(bare, 0))
+    wall = time.perf_counter() - started
+    # Everything else the machine ran meanwhile, in % of one core, as run.py reports it.
+    other = max(0.0, (machine_busy() - busy) - (time.process_time() - own)) / wall * 100
+    result = {
+        "lead": args.lead,
+        "batches": len(save_ms),
+        "batch_size": BATCH,
+        "save_cpu_ms": round(statistics.median(save_ms), 2),
+        "signed_in_bare_cpu_ms": round(statistics.median(bare_ms), 2),
+        "save_queries": len(save_queries),
+        "signed_in_bare_queries": len(bare_queries),
+        "wall_s": round(wall, 1),
+        "other_cpu_percent_of_one_core": round(other, 1),
+        # The least disturbed batch of each (as timeit advises), beside the medians.
+        "save_cpu_ms_min": round(min(save_ms), 2),
+        "signed_in_bare_cpu_ms_min": round(min(bare_ms), 2),
+    }
+    result["ratio"] = round(result["save_cpu_ms"] / result["signed_in_bare_cpu_ms"], 2)
+    result["ratio_min"] = round(result["save_cpu_ms_min"] / result["signed_in_bare_cpu_ms_min"], 2)
+    print(
+        f"CPU per request, median of {len(save_ms)} batches of {BATCH} (test client included): "
+        f"save {result['save_cpu_ms']} ms ({len(save_queries)} queries), signed-in bare view "
+        f"{result['signed_in_bare_cpu_ms']} ms ({len(bare_queries)} queries): "
+        f"ratio {result['ratio']} (least disturbed batches: {result['save_cpu_ms_min']} / "
+        f"{result['signed_in_bare_cpu_ms_min']} ms, ratio {result['ratio_min']}; other CPU on "
+        f"the machine meanwhile {result['other_cpu_percent_of_one_core']} % of one core)"
+    )
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2))
 
     if args.profile:
         profiler = cProfile.Profile(time.process_time)

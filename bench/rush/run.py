@@ -13,13 +13,17 @@ For each gunicorn configuration asked for, it:
    (``manage.py lock_period --now --reason "rush test"``), in the middle of the saves;
 5. reports saves per second, p50/p95/p99 latency, errors and the bare view's ratio, and
    counts the rows: every save answered "Update saved" is in the database exactly once,
-   and the lock's snapshot holds exactly what was saved before it.
+   and the lock's snapshot holds exactly what was saved before it;
+6. with the server stopped, measures the web CPU of one save against a signed-in page
+   that does nothing (bench/rush/profile_save.py, in-process, alternating batches).
 
     .venv/bin/python bench/rush/run.py [--config gthread:4x4 --config sync:5 ...]
         [--duration 300] [--lock-at 150] [--leads 100] [--actions 10] [--rate 1.6]
 
 Targets (issue 7): 0 errors, nothing lost, at least 150 saves per second on 2 cores, p95
-under 300 ms. Results are written to bench/rush/var/rush-<config>.json.
+under 300 ms; (issue 15) a save's web CPU at most 3x a signed-in bare page's. Results are
+written to bench/rush/var/rush-<config>.json. The database is RUSH_DATABASE_URL's
+(default ``improvement_rush``), so two checkouts can run side by side on their own.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ VAR = RUSH_DIR / "var"
 PASSWORD = "Rush-hour-password-2026"  # noqa: S105 (the benchmark's own accounts)
 TARGET_SAVES_PER_SECOND = 150.0
 TARGET_P95_MS = 300.0
+TARGET_SAVE_CPU_RATIO = 3.0  # a save's web CPU against a signed-in page that does nothing
 
 
 @dataclass(frozen=True)
@@ -405,6 +410,22 @@ def drive(config, plan_pk, leads, args, port) -> dict:
     return run
 
 
+def cpu_per_save(config: GunicornConfig) -> dict:
+    """CPU ms of a save and of the signed-in bare view, in-process (profile_save.py)."""
+    out = VAR / f"profile-{config.label}.json"
+    out.unlink(missing_ok=True)
+    result = subprocess.run(
+        [sys.executable, str(RUSH_DIR / "profile_save.py"), "--quiet", "--json", str(out)],
+        cwd=ROOT,
+        env={**os.environ, "LOG_LEVEL": "WARNING"},
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0 or not out.exists():
+        return {"error": (result.stdout + result.stderr).strip()[-500:]}
+    return json.loads(out.read_text())
+
+
 # Checks ----------------------------------------------------------------------------
 
 
@@ -512,7 +533,7 @@ def count_rows(run: dict, plan_pk: int) -> dict:
     }
 
 
-def summarise(config: GunicornConfig, run: dict, rows: dict, args) -> dict:
+def summarise(config: GunicornConfig, run: dict, rows: dict, cpu: dict, args) -> dict:
     latency = {name: percentiles(v) for name, v in run["latencies_ms"].items()}
     saves = run["accepted"]
     save_attempts = saves + run["refused"]
@@ -555,6 +576,7 @@ def summarise(config: GunicornConfig, run: dict, rows: dict, args) -> dict:
         "error_samples": run["errors"][:5],
         "rows": rows,
         "cpu_percent_of_one_core": run["cpu_percent"],
+        "cpu_ms_per_request": cpu,
     }
     summary["verdict"] = {
         "0 errors": errors == 0,
@@ -562,6 +584,8 @@ def summarise(config: GunicornConfig, run: dict, rows: dict, args) -> dict:
         f">= {TARGET_SAVES_PER_SECOND:.0f} saves/s": summary["saves_per_second"]
         >= TARGET_SAVES_PER_SECOND,
         f"p95 < {TARGET_P95_MS:.0f} ms": save_p95 < TARGET_P95_MS,
+        f"save CPU <= {TARGET_SAVE_CPU_RATIO:.0f}x signed-in bare": cpu.get("ratio", float("inf"))
+        <= TARGET_SAVE_CPU_RATIO,
     }
     return summary
 
@@ -593,6 +617,17 @@ def print_summary(s: dict) -> None:
     if rows["lock"]:
         print(f"lock: {rows['lock']}")
     print(f"cpu (% of one core): {s['cpu_percent_of_one_core']}")
+    cpu = s["cpu_ms_per_request"]
+    if "ratio" in cpu:
+        print(
+            f"web CPU per request (in-process, median of {cpu['batches']} batches): save "
+            f"{cpu['save_cpu_ms']} ms ({cpu['save_queries']} queries), signed-in bare view "
+            f"{cpu['signed_in_bare_cpu_ms']} ms ({cpu['signed_in_bare_queries']} queries): "
+            f"ratio {cpu['ratio']} (least disturbed batches: ratio {cpu['ratio_min']}; other "
+            f"CPU meanwhile {cpu['other_cpu_percent_of_one_core']} % of one core)"
+        )
+    else:
+        print(f"web CPU per request: not measured ({cpu.get('error')})")
     print(
         "verdict: " + ", ".join(f"{k}: {'PASS' if v else 'MISS'}" for k, v in s["verdict"].items())
     )
@@ -623,7 +658,9 @@ def main() -> int:
         plan_pk, leads = seed(args.leads, args.actions)
         run = drive(config, plan_pk, leads, args, args.port)
         rows = count_rows(run, plan_pk)
-        summary = summarise(config, run, rows, args)
+        print(f"[{config.label}] web CPU of a save against a signed-in bare page, in-process")
+        cpu = cpu_per_save(config)
+        summary = summarise(config, run, rows, cpu, args)
         (VAR / f"rush-{config.label}.json").write_text(json.dumps(summary, indent=2))
         print_summary(summary)
         summaries.append(summary)

@@ -12,7 +12,7 @@ from django.urls import reverse
 from actions import services
 from actions.models import Status, WeeklyUpdate
 from actions.timeleft import time_left
-from tests.factories import ActionFactory
+from tests.factories import ActionFactory, ExecRoleFactory
 
 LONDON = ZoneInfo("Europe/London")
 MONDAY_9AM = dt.datetime(2026, 11, 23, 8, 57, tzinfo=LONDON)  # Wednesday 12:00 is 2d 3h 3m away
@@ -173,6 +173,43 @@ def test_plan_page_query_count_does_not_grow_with_the_plan(client, plan, pmo, le
         client.get(url)  # the new actions change the plan's fingerprint: rendered again
 
     assert len(large) == len(small), [q["sql"] for q in large.captured_queries]
+
+
+# A save over this period's update, by htmx: the Wednesday rush's hot path (bench/rush).
+# Outside the transaction: the user (session), the action with its plan, the period named
+# by the form, the plan's locked deadlines (any lock due is recorded first; a plan in its
+# first week skips this one, as the rush's does). Inside: BEGIN, the period FOR SHARE, the
+# action FOR UPDATE, this period's update, its UPDATE, the action's UPDATE, the history
+# entry, COMMIT. Then the card: its earlier updates, the newest closure request and the
+# exec role codes.
+HTMX_SAVE_OVER_AN_UPDATE_QUERIES = 15
+
+
+@time_machine.travel(MONDAY_9AM, tick=False)
+def test_an_htmx_save_over_an_update_takes_a_fixed_number_of_queries(
+    client, action, lead, plan, django_assert_num_queries
+):
+    """Guards the save's reads: no second read of the action after the save (the update
+    holds the locked row), no lead row, no exec roles prefetch, and no "updated N of M"
+    query when saving over an update cannot change it."""
+    action.exec_roles.add(ExecRoleFactory(code="DoN"))
+    client.force_login(lead)
+    period = services.period_current(plan=plan)
+    url = reverse("action_update", args=[action.pk])
+    client.post(url, _post(action, period, "First"), HTTP_HX_REQUEST="true")
+
+    with django_assert_num_queries(HTMX_SAVE_OVER_AN_UPDATE_QUERIES):
+        response = client.post(
+            url, _post(action, period, "Second", status="A", revision=1), HTTP_HX_REQUEST="true"
+        )
+
+    body = response.content.decode()
+    assert "Update saved" in body
+    assert f'name="a{action.pk}-base_revision" value="2"' in body
+    assert "DoN" in body  # the exec lead, read without the prefetch
+    assert "app-status--amber" in body  # the action's new status, from the locked row
+    assert "hx-swap-oob" not in body  # saving over an update moves no count on
+    assert WeeklyUpdate.objects.get(action=action, period=period).narrative == "Second"
 
 
 @time_machine.travel(MONDAY_9AM, tick=False)

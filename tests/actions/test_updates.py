@@ -232,6 +232,28 @@ def test_a_future_period_takes_no_update_yet(plan, action, period):
     assert not WeeklyUpdate.objects.exists()
 
 
+def test_after_an_early_lock_the_next_period_takes_updates_and_the_one_after_not_yet(
+    plan, action, period, pmo
+):
+    services.plan_lock_now(plan=plan, by=pmo, reason="Board paper due")
+    week = dt.timedelta(days=7)
+    next_period = services.period_for_deadline(plan=plan, deadline=period.deadline + week)
+    after_next = services.period_for_deadline(plan=plan, deadline=period.deadline + 2 * week)
+    off_schedule = services.period_for_deadline(
+        plan=plan, deadline=period.deadline + dt.timedelta(days=8)
+    )
+
+    submit(action, next_period, narrative="Into the next period")
+    for refused in (after_next, off_schedule):
+        with pytest.raises(ValidationError, match="has not opened yet"):
+            submit(action, refused)
+    with pytest.raises(services.PeriodLocked):
+        submit(action, period)
+    assert list(WeeklyUpdate.objects.values_list("period", "narrative")) == [
+        (next_period.pk, "Into the next period")
+    ]
+
+
 def test_updates_in_different_periods_are_kept_side_by_side(plan, action, period):
     submit(action, period, narrative="Week 1")
     with time_machine.travel(MONDAY + dt.timedelta(days=7), tick=False):
