@@ -1,4 +1,4 @@
-"""A new plan year (actions.carryover): the old plan's risks and regulatory notices go on
+"""A new plan year (actions.carry_over): the old plan's risks and regulatory notices go on
 into the new plan, linked to the open actions that move with them.
 
 Called through ``actions.hooks.carry_over_settings`` before the open actions move. The old

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from actions import carryover
+from actions.carry_over import plan_year as carryover
 from actions.models import Status
 from programme import notices, risks
 from programme.models import Notice, NoticeKind, Risk, RiskKind
