@@ -600,6 +600,25 @@ EDITABLE_FIELDS = (
 )
 
 
+@dataclass(frozen=True)
+class _PrepareSuggestions:
+    """After the commit: the worker embeds the plan's new or edited action texts."""
+
+    plan_id: int
+
+    def __call__(self) -> None:
+        from . import tasks
+
+        tasks.prepare_suggestions.delay(plan_id=self.plan_id)
+
+
+def _prepare_suggestions_on_commit(plan_id: int) -> None:
+    """Once per transaction and plan, however many actions an import creates."""
+    callback = _PrepareSuggestions(plan_id)
+    if not any(queued == callback for _ids, queued, _robust in connection.run_on_commit):
+        transaction.on_commit(callback)
+
+
 def _check_dates(start: dt.date | None, end: dt.date | None) -> None:
     if start and end and end < start:
         raise ValidationError({"end_date": "The end date must not be before the start date."})
@@ -632,6 +651,7 @@ def action_create(
         action.save()
         action.exec_roles.set(exec_roles)
         action.findings.set(findings)
+        _prepare_suggestions_on_commit(plan.pk)
         _record(
             action=action,
             actor=by,
@@ -721,6 +741,8 @@ def action_edit(
         current.full_clean()
         current.version += 1
         current.save()
+        if "theme" in changes or "requirement" in changes:
+            _prepare_suggestions_on_commit(current.plan_id)
         _record(action=current, actor=by, kind=history_kind, changes=changes, at=now, note=note)
     return current
 

@@ -14,9 +14,11 @@ rewards the NHS terms a finding and its action share (BLS, DoLS, radiologist, ri
 On the hand-labelled set in bench/suggestions the blend puts a right action in the top three
 for more findings, and first for many more, than either alone (bench/suggestions/README.md).
 
-Embeddings of action texts are cached, keyed by a hash of the text, in memory and in Django's
-cache (Redis in production), so a plan is embedded once, however many findings are compared
-with it and however many workers ask; an edited action is embedded again.
+Embeddings of action and finding texts are cached, keyed by a hash of the text, in memory and
+in Django's cache (Redis in production), so a plan is embedded once, however many findings are
+compared with it and however many workers ask; an edited action is embedded again. The worker
+embeds them ahead (``embeddings_prepare``, when findings are imported and actions change), so
+the mapping page only reads vectors and multiplies them.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ import numpy as np
 from django.core.cache import cache
 from threadpoolctl import ThreadpoolController
 
-from .models import Action
+from .models import Action, Finding
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +77,9 @@ def suggestions_for(
         return [[] for _ in texts]
     action_texts = [action_text(a) for a in actions]
     action_vectors = _cached_embeddings(action_texts)
-    text_vectors = embeddings_for(texts)
+    # Findings too: the worker embeds them when they are imported (embeddings_prepare), so
+    # the mapping page only reads vectors; one it misses is computed here, then cached.
+    text_vectors = _cached_embeddings(texts)
     meaning = text_vectors @ action_vectors.T  # unit vectors: the dot product is the cosine
     words = _word_similarity(texts, action_texts)
     scores = (1.0 - WORD_WEIGHT) * meaning + WORD_WEIGHT * words
@@ -210,6 +214,33 @@ def _cached_embeddings(texts: list[str]) -> np.ndarray:
             while len(_cache) > CACHE_SIZE:
                 _cache.popitem(last=False)
     return np.stack([found[k] for k in keys])
+
+
+def embeddings_prepare(texts: Sequence[str]) -> int:
+    """Embed and cache the texts not cached yet, ahead of any page (the worker's job); the
+    number embedded."""
+    by_key = {_text_key(t): t for t in texts}
+    cached = _shared_get(list(by_key))
+    missing = {k: t for k, t in by_key.items() if k not in cached}
+    if missing:
+        _shared_set(dict(zip(missing, embeddings_for(list(missing.values())), strict=True)))
+    return len(missing)
+
+
+def suggestion_vectors_prepare(
+    *, inspection_id: int | None = None, plan_id: int | None = None
+) -> int:
+    """Embed what the mapping page compares: an inspection's findings, a plan's open actions.
+
+    Safe to run twice: texts already cached are not embedded again. The number embedded.
+    """
+    texts: list[str] = []
+    if inspection_id is not None:
+        texts += Finding.objects.filter(inspection_id=inspection_id).values_list("text", flat=True)
+    if plan_id is not None:
+        actions = Action.objects.filter(plan_id=plan_id).open().only("theme", "requirement")
+        texts += [action_text(a) for a in actions]
+    return embeddings_prepare(texts)
 
 
 def cache_clear() -> None:
