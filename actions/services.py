@@ -615,7 +615,8 @@ class _PrepareSuggestions:
 def _prepare_suggestions_on_commit(plan_id: int) -> None:
     """Once per transaction and plan, however many actions an import creates."""
     callback = _PrepareSuggestions(plan_id)
-    if not any(queued == callback for _ids, queued, _robust in connection.run_on_commit):
+    # Entries are (savepoint ids, callback, robust): a rolled-back savepoint drops its own.
+    if not any(entry[1] == callback for entry in connection.run_on_commit):
         transaction.on_commit(callback)
 
 
