@@ -125,8 +125,7 @@ def board_content(
     now = now or timezone.now()
     month = month_start(month)
     end = month_end_moment(plan, month)
-    complete = end <= now
-    moment = end if complete else now
+    moment = min(end, now)  # the month's end, or now while it runs
     actions = plan_as_at(plan, moment)
     local = timezone.localtime(moment, plan.tz)
     last_day = add_months(month, 1) - dt.timedelta(days=1)
@@ -139,15 +138,7 @@ def board_content(
             "first_day": month.isoformat(),
             "last_day": last_day.isoformat(),
         },
-        "as_at": {
-            "moment": moment.isoformat(),
-            "complete": complete,
-            "label": (
-                f"{last_day.day} {last_day:%B %Y}"
-                if complete
-                else f"{local.day} {local:%B %Y} {local:%H:%M} (the month is not over)"
-            ),
-        },
+        "as_at": as_at_of(plan, month, now),
         "cover": _cover(cover),
         "totals": _totals(actions),
         "status_by_kind": _status_by_kind(actions),
@@ -158,6 +149,24 @@ def board_content(
         "assurance": _assurance(plan, month, min(last_day, local.date())),
         "compliance": _compliance(plan, month, end),
         "appendix": _appendix(actions),
+    }
+
+
+def as_at_of(plan: Plan, month: dt.date, now: dt.datetime) -> dict[str, Any]:
+    """The moment the report shows: the month's end, or ``now`` while the month runs."""
+    end = month_end_moment(plan, month)
+    complete = end <= now
+    moment = end if complete else now
+    local = timezone.localtime(moment, plan.tz)
+    last_day = add_months(month, 1) - dt.timedelta(days=1)
+    return {
+        "moment": moment.isoformat(),
+        "complete": complete,
+        "label": (
+            f"{last_day.day} {last_day:%B %Y}"
+            if complete
+            else f"{local.day} {local:%B %Y} {local:%H:%M} (the month is not over)"
+        ),
     }
 
 
