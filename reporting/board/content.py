@@ -30,7 +30,7 @@ from actions.models import (
 from actions.table1 import TABLE_STATUSES, status_by_kind
 
 from ..content import action_order, exec_codes
-from ..documents import BoardReportDocument
+from ..documents import AsAt, BoardReportDocument
 from ..models import BoardReport
 from .asat import ActionAsAt, plan_as_at
 from .charts import percent
@@ -152,7 +152,7 @@ def board_content(
     }
 
 
-def as_at_of(plan: Plan, month: dt.date, now: dt.datetime) -> dict[str, Any]:
+def as_at_of(plan: Plan, month: dt.date, now: dt.datetime) -> AsAt:
     """The moment the report shows: the month's end, or ``now`` while the month runs."""
     end = month_end_moment(plan, month)
     complete = end <= now
