@@ -23,6 +23,7 @@ the mapping page only reads vectors and multiplies them.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -121,6 +122,7 @@ def _stem(word: str) -> str:
     return word
 
 
+@functools.lru_cache(maxsize=8192)  # a plan's actions are compared again on every page
 def _terms(text: str) -> Counter[str]:
     return Counter(
         _stem(w) for w in _WORD.findall(text.lower()) if len(w) > 2 and w not in _STOP_WORDS
@@ -244,9 +246,10 @@ def suggestion_vectors_prepare(
 
 
 def cache_clear() -> None:
-    """Forget this process's cached action embeddings (Django's cache keeps its copies)."""
+    """Forget this process's cached embeddings and words (Django's cache keeps its copies)."""
     with _cache_lock:
         _cache.clear()
+    _terms.cache_clear()
 
 
 # --- The model --------------------------------------------------------------------------------
