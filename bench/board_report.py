@@ -28,8 +28,8 @@ busy machine slows them all alike. Each child reports:
   nine columns, minimal CSS, A4 landscape), after building the document untimed.
 
 Targets (the issues): the report of each plan, 400 and 2,000 actions, within 1.5x its floor
-(build + render of the report over the floor's render, measured in the same run). Printed PASS or MISS; results
-are also written to ``bench/results/board_report.json``.
+(build + render of the report over the floor's render, measured in the same run). Printed
+PASS or MISS; results are also written to ``bench/results/board_report.json``.
 """
 
 from __future__ import annotations
