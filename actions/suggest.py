@@ -114,6 +114,7 @@ _STOP_WORDS = frozenset(
 )
 
 
+@functools.lru_cache(maxsize=65536)  # as the tokenizer's words: a word stems one way
 def _stem(word: str) -> str:
     """Fold plurals and simple tenses together: risks/risk, recorded/record, training/train."""
     for suffix in ("ing", "ed", "es", "s"):
