@@ -207,6 +207,17 @@ def import_job_preview(*, job_id: int) -> ImportJob:
     return job
 
 
+def _prepare_suggestions_on_commit(inspection_id: int) -> None:
+    """The worker embeds the new findings, and the newest plan's open actions, ahead of the
+    mapping page (which opens on the newest plan)."""
+    from . import tasks
+
+    newest = Plan.objects.order_by("-created_at", "-id").values_list("pk", flat=True).first()
+    transaction.on_commit(
+        lambda: tasks.prepare_suggestions.delay(inspection_id=inspection_id, plan_id=newest)
+    )
+
+
 def _mapping(job: ImportJob) -> findings_import.ColumnMapping:
     chosen = job.mapping or {}
     return findings_import.ColumnMapping(
@@ -253,6 +264,8 @@ def import_job_apply(*, job_id: int) -> ImportJob:
             job.report = report_as_json(report)
             job.finished_at = timezone.now()
             job.save(update_fields=["state", "report", "finished_at"])
+            if job.state == State.IMPORTED and job.kind != ImportJob.Kind.PLAN:
+                _prepare_suggestions_on_commit(job.inspection_id)
     except Exception as failure:
         logger.exception("Import job %s could not be imported", job_id)
         ImportJob.objects.filter(pk=job_id, state=State.IMPORTING).update(

@@ -683,6 +683,26 @@ EDITABLE_FIELDS = (
 BLUE_ONLY_FROM_SIGN_OFF = "Blue comes only from a signed-off closure."
 
 
+@dataclass(frozen=True)
+class _PrepareSuggestions:
+    """After the commit: the worker embeds the plan's new or edited action texts."""
+
+    plan_id: int
+
+    def __call__(self) -> None:
+        from . import tasks
+
+        tasks.prepare_suggestions.delay(plan_id=self.plan_id)
+
+
+def _prepare_suggestions_on_commit(plan_id: int) -> None:
+    """Once per transaction and plan, however many actions an import creates."""
+    callback = _PrepareSuggestions(plan_id)
+    # Entries are (savepoint ids, callback, robust): a rolled-back savepoint drops its own.
+    if not any(entry[1] == callback for entry in connection.run_on_commit):
+        transaction.on_commit(callback)
+
+
 def _check_dates(start: dt.date | None, end: dt.date | None) -> None:
     if start and end and end < start:
         raise ValidationError({"end_date": "The end date must not be before the start date."})
@@ -715,6 +735,7 @@ def action_create(
         action.save()
         action.exec_roles.set(exec_roles)
         action.findings.set(findings)
+        _prepare_suggestions_on_commit(plan.pk)
         _record(
             action=action,
             actor=by,
@@ -911,6 +932,8 @@ def _action_change(
         current.full_clean()
         current.version += 1
         current.save()
+        if "theme" in changes or "requirement" in changes:
+            _prepare_suggestions_on_commit(current.plan_id)
         _record(action=current, actor=by, kind=kind, changes=changes, at=now, note=note)
     return current
 

@@ -31,3 +31,14 @@ def import_job_apply(job_id: int) -> str:
     from .import_jobs import import_job_apply
 
     return import_job_apply(job_id=job_id).state
+
+
+@shared_task
+def prepare_suggestions(inspection_id: int | None = None, plan_id: int | None = None) -> int:
+    """Embed an inspection's findings and a plan's open actions ahead of the mapping page."""
+    from .inspections.suggestions import ModelMissing, suggestion_vectors_prepare
+
+    try:
+        return suggestion_vectors_prepare(inspection_id=inspection_id, plan_id=plan_id)
+    except ModelMissing:  # the mapping page says so; nothing to prepare without the model
+        return 0

@@ -28,9 +28,9 @@ busy machine slows them all alike. Each child reports:
 - the **floor**: WeasyPrint alone rendering the bare appendix table of the same rows (the same
   nine columns, minimal CSS, A4 landscape), after building the document untimed.
 
-Targets (the issue): 400 actions under 6 s (build + render); 2,000 actions within 1.5x the
-floor (build + render of the report over the floor's render). Printed PASS or MISS; results
-are also written to ``bench/results/board_report.json``.
+Targets (the issues): the report of each plan, 400 and 2,000 actions, within 1.5x its floor
+(build + render of the report over the floor's render, measured in the same run). Printed
+PASS or MISS; results are also written to ``bench/results/board_report.json``.
 
 With ``--programme`` each plan also has its programme (``bench/programme.py``: 8
 workstreams, 150 KPIs with 24 monthly values, 120 root causes), in databases of their own
@@ -52,7 +52,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 SIZES = (400, 2000)
-TARGET_400_S = 6.0
 TARGET_FLOOR_RATIO = 1.5
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/improvement_bench"
 
@@ -682,19 +681,13 @@ def main(argv: list[str] | None = None) -> int:
         f"Load average {load:.1f} on {os.cpu_count()} CPUs."
     )
     checks = []
-    by_size = {s["size"]: s for s in summary}
-    if 400 in by_size:
-        value = by_size[400]["total_s"]
-        checks.append(
-            (f"400 actions under {TARGET_400_S:.0f} s", f"{value:.2f} s", value < TARGET_400_S)
-        )
-    if 2000 in by_size:
-        ratio = by_size[2000]["ratio_to_floor"]
+    for s in summary:
+        # Measured in the same run: the report against its own bare-appendix floor.
         checks.append(
             (
-                f"2,000 actions within {TARGET_FLOOR_RATIO}x the floor",
-                f"{ratio:.2f}x",
-                ratio <= TARGET_FLOOR_RATIO,
+                f"{s['size']:,} actions within {TARGET_FLOOR_RATIO}x the floor",
+                f"{s['ratio_to_floor']:.2f}x",
+                s["ratio_to_floor"] <= TARGET_FLOOR_RATIO,
             )
         )
     for label, value, ok in checks:

@@ -26,6 +26,7 @@ import statistics
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
@@ -35,6 +36,7 @@ RESULTS = ROOT / "bench" / "results"
 TARGET_P95_MS = 150.0
 TARGET_RATIO = 3.0
 TARGET_LEAD_ACTIONS = 7
+TARGET_SLOW_PAGES_MS = 300.0  # the findings mapping page and the board dashboard
 
 
 @dataclass
@@ -45,6 +47,10 @@ class Page:
     client: object = field(repr=False)
     expect: bytes = b""
     target: bool = False  # the plan page: the targets apply
+    target_ms: float = 0.0  # a p95 target of its own (the mapping page, the dashboard)
+    # Run untimed before each request: e.g. forget this process's cached embeddings, so
+    # every request is the first a new web process serves.
+    before: Callable[[], None] | None = field(default=None, repr=False)
     # A new query string on every request, so the plan page renders its table each time:
     # what the first visitor after a change to the plan waits for.
     uncached: bool = False
@@ -88,6 +94,8 @@ def _setup(fresh: bool) -> None:
 def _pages(plan, pmo, lead, lead_open: int) -> list[Page]:
     from django.test import Client
 
+    from actions.inspections import suggestions as suggest
+
     pmo_client, lead_client = Client(), Client()
     pmo_client.force_login(pmo)
     lead_client.force_login(lead)
@@ -124,6 +132,23 @@ def _pages(plan, pmo, lead, lead_open: int) -> list[Page]:
             lead_client,
             b"app-card",
         ),
+        Page(
+            "mapping",
+            f"Findings mapping ({plan.inspection.findings.count()} findings), first load",
+            f"/inspections/{plan.inspection_id}/mapping/?plan={plan.pk}",
+            pmo_client,
+            b'Link<span class="nhsuk-u-visually-hidden"> finding',
+            target_ms=TARGET_SLOW_PAGES_MS,
+            before=suggest.cache_clear,
+        ),
+        Page(
+            "dashboard",
+            "Board dashboard",
+            f"/plans/{plan.pk}/board-dashboard/",
+            pmo_client,
+            b"app-chart",
+            target_ms=TARGET_SLOW_PAGES_MS,
+        ),
         # No session cookie: the middleware has nothing to load. See bench/urls.py.
         Page("bare", "Bare view (base.html, no SQL)", "/bench/bare/", Client(), b"nhsuk-header"),
         # Not a target: what signing in alone costs (session, user and roles queries).
@@ -138,6 +163,8 @@ def _pages(plan, pmo, lead, lead_open: int) -> list[Page]:
 
 
 def _get(page: Page):
+    if page.before is not None:
+        page.before()
     page.served += 1
     url = f"{page.url}&miss={page.served}" if page.uncached else page.url
     response = page.client.get(url)
@@ -233,6 +260,8 @@ def main(argv: list[str] | None = None) -> int:
             "plan-filtered-miss",
             "plan",
             "my-actions",
+            "mapping",
+            "dashboard",
             "bare",
             "bare-signed-in",
         ],
@@ -255,6 +284,12 @@ def main(argv: list[str] | None = None) -> int:
     from django.core.cache import cache
 
     cache.clear()  # the bench's own Redis database: nothing cached by an earlier run
+    from actions.inspections import suggestions as suggest
+
+    # What the worker does when findings are imported: the mapping page then only reads
+    # vectors (its requests forget this process's copies, so each reads them from Redis).
+    embedded = suggest.suggestion_vectors_prepare(inspection_id=plan.inspection_id, plan_id=plan.pk)
+    print(f"The worker's step: {embedded} distinct finding and action texts embedded.")
     pages = _pages(plan, pmo, lead, lead.open)
     by_key = {p.key: p for p in pages}
 
@@ -300,6 +335,15 @@ def main(argv: list[str] | None = None) -> int:
 
     checks = []
     for p in pages:
+        if p.target_ms:
+            checks.append(
+                {
+                    "page": p.key,
+                    "check": f"p95 under {p.target_ms:.0f} ms",
+                    "value": round(p.p95, 2),
+                    "pass": p.p95 < p.target_ms,
+                }
+            )
         if not p.target:
             continue
         checks.append(
@@ -366,7 +410,11 @@ def main(argv: list[str] | None = None) -> int:
             }
             for p in pages
         ],
-        "targets": {"p95_ms": TARGET_P95_MS, "p95_over_bare": TARGET_RATIO},
+        "targets": {
+            "p95_ms": TARGET_P95_MS,
+            "p95_over_bare": TARGET_RATIO,
+            "mapping_and_dashboard_p95_ms": TARGET_SLOW_PAGES_MS,
+        },
         "checks": checks,
         "pass": passed,
     }

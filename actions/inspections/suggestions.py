@@ -10,13 +10,16 @@ rewards the NHS terms a finding and its action share (BLS, DoLS, radiologist, ri
 On the hand-labelled set in bench/suggestions the blend puts a right action in the top three
 for more findings, and first for many more, than either alone (bench/suggestions/README.md).
 
-Embeddings of action texts are cached, keyed by a hash of the text, in memory and in Django's
-cache (Redis in production), so a plan is embedded once, however many findings are compared
-with it and however many workers ask; an edited action is embedded again.
+Embeddings of action and finding texts are cached, keyed by a hash of the text, in memory and
+in Django's cache (Redis in production), so a plan is embedded once, however many findings are
+compared with it and however many workers ask; an edited action is embedded again. The worker
+embeds them ahead (``embeddings_prepare``, when findings are imported and actions change), so
+the mapping page only reads vectors and multiplies them.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import math
@@ -29,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 from django.core.cache import cache
 
-from ..models import Action
+from ..models import Action, Finding
 from .encoder import ModelMissing as ModelMissing  # what callers catch: no model installed
 from .encoder import embeddings_for
 
@@ -62,7 +65,9 @@ def suggestions_for(
         return [[] for _ in texts]
     action_texts = [action_text(a) for a in actions]
     action_vectors = _cached_embeddings(action_texts)
-    text_vectors = embeddings_for(texts)
+    # Findings too: the worker embeds them when they are imported (embeddings_prepare), so
+    # the mapping page only reads vectors; one it misses is computed here, then cached.
+    text_vectors = _cached_embeddings(texts)
     meaning = text_vectors @ action_vectors.T  # unit vectors: the dot product is the cosine
     words = _word_similarity(texts, action_texts)
     scores = (1.0 - WORD_WEIGHT) * meaning + WORD_WEIGHT * words
@@ -91,6 +96,7 @@ _STOP_WORDS = frozenset(
 )
 
 
+@functools.lru_cache(maxsize=65536)  # as the tokenizer's words: a word stems one way
 def _stem(word: str) -> str:
     """Fold plurals and simple tenses together: risks/risk, recorded/record, training/train."""
     for suffix in ("ing", "ed", "es", "s"):
@@ -99,6 +105,7 @@ def _stem(word: str) -> str:
     return word
 
 
+@functools.lru_cache(maxsize=8192)  # a plan's actions are compared again on every page
 def _terms(text: str) -> Counter[str]:
     return Counter(
         _stem(w) for w in _WORD.findall(text.lower()) if len(w) > 2 and w not in _STOP_WORDS
@@ -194,7 +201,35 @@ def _cached_embeddings(texts: list[str]) -> np.ndarray:
     return np.stack([found[k] for k in keys])
 
 
+def embeddings_prepare(texts: Sequence[str]) -> int:
+    """Embed and cache the texts not cached yet, ahead of any page (the worker's job); the
+    number embedded."""
+    by_key = {_text_key(t): t for t in texts}
+    cached = _shared_get(list(by_key))
+    missing = {k: t for k, t in by_key.items() if k not in cached}
+    if missing:
+        _shared_set(dict(zip(missing, embeddings_for(list(missing.values())), strict=True)))
+    return len(missing)
+
+
+def suggestion_vectors_prepare(
+    *, inspection_id: int | None = None, plan_id: int | None = None
+) -> int:
+    """Embed what the mapping page compares: an inspection's findings, a plan's open actions.
+
+    Safe to run twice: texts already cached are not embedded again. The number embedded.
+    """
+    texts: list[str] = []
+    if inspection_id is not None:
+        texts += Finding.objects.filter(inspection_id=inspection_id).values_list("text", flat=True)
+    if plan_id is not None:
+        actions = Action.objects.filter(plan_id=plan_id).open().only("theme", "requirement")
+        texts += [action_text(a) for a in actions]
+    return embeddings_prepare(texts)
+
+
 def cache_clear() -> None:
-    """Forget this process's cached action embeddings (Django's cache keeps its copies)."""
+    """Forget this process's cached embeddings and words (Django's cache keeps its copies)."""
     with _cache_lock:
         _cache.clear()
+    _terms.cache_clear()

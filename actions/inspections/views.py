@@ -8,10 +8,12 @@ exec leads, reviewers and the board.
 from __future__ import annotations
 
 import uuid
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -212,9 +214,18 @@ def _plan_from(request: HttpRequest) -> Plan | None:
     return Plan.objects.order_by("-created_at", "-id").first()
 
 
+# A page of findings: a 400-finding report on one page took seconds to render.
+FINDINGS_PER_PAGE = 50
+
+
 def _mapping_url(inspection: Inspection, plan: Plan, finding: Finding | None = None) -> str:
     url = f"{reverse('finding_mapping', args=[inspection.pk])}?plan={plan.pk}"
-    return url + (f"#finding-{finding.pk}" if finding else "")
+    if finding is None:
+        return url
+    ordered = sorted(inspection.findings.only("pk", "ref", "kind"), key=mapping.finding_order)
+    index = next((i for i, f in enumerate(ordered) if f.pk == finding.pk), 0)
+    page = index // FINDINGS_PER_PAGE + 1
+    return url + (f"&page={page}" if page > 1 else "") + f"#finding-{finding.pk}"
 
 
 @login_required
@@ -231,10 +242,15 @@ def finding_mapping(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "actions/findings/mapping.html", context)
     rows = mapping.mapping_rows(inspection=inspection, plan=plan)
     show = request.GET.get("show", "all")
-    shown = [r for r in rows if show != "unmapped" or r.category == mapping.UNMAPPED]
+    matching = [r for r in rows if show != "unmapped" or r.category == mapping.UNMAPPED]
+    page = Paginator(matching, FINDINGS_PER_PAGE).get_page(request.GET.get("page"))
+    shown = list(page.object_list)
     actions = mapping.open_actions(plan)
     context.update(
         rows=shown,
+        page=page,
+        page_size=FINDINGS_PER_PAGE,
+        query=urlencode({"plan": plan.pk, "show": show}),
         show=show,
         summary=mapping.mapping_summary(rows),
         open_count=len(actions),

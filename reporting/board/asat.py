@@ -22,7 +22,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Q
 
 from actions import history
 from actions.models import (
@@ -91,30 +91,36 @@ def _date(value: str | None) -> dt.date | None:
 def plan_as_at(plan: Plan, moment: dt.datetime) -> list[ActionAsAt]:
     """The plan's actions that existed at ``moment``, each as it stood then, in plan order.
 
-    Four queries whatever the size of the plan: the actions (with their newest narrative
-    before ``moment`` as subqueries), their exec leads and findings, the history that
-    matters, and the findings named in undone changes of findings.
+    Six or seven queries whatever the size of the plan: the actions with their exec leads
+    and findings, the newest narrative of each before ``moment`` (from the updates and from
+    the history), the history that matters, and the findings named in undone changes of
+    findings.
     """
-    newest_entry = HistoryEntry.objects.filter(
-        action=OuterRef("pk"),
-        kind__in=UPDATE_KINDS,
-        at__lt=moment,
-        changes__has_key=history.NARRATIVE,
-    ).order_by("-at", "-id")
-    newest_update = WeeklyUpdate.objects.filter(
-        action=OuterRef("pk"), submitted_at__lt=moment
-    ).order_by("-submitted_at", "-id")
     actions = list(
-        Action.objects.filter(plan=plan)
-        .annotate(
-            entry_changes=Subquery(newest_entry.values("changes")[:1]),
-            entry_at=Subquery(newest_entry.values("at")[:1]),
-            update_narrative=Subquery(newest_update.values("narrative")[:1]),
-            update_at=Subquery(newest_update.values("submitted_at")[:1]),
-        )
-        .prefetch_related("exec_roles", "findings")
-        .order_by("id")
+        Action.objects.filter(plan=plan).prefetch_related("exec_roles", "findings").order_by("id")
     )
+    narratives = _narratives_before(plan, moment)
+    entries = _recorded_changes(plan, moment)
+    rows: list[ActionAsAt] = []
+    finding_refs: dict[int, list[str]] = {}
+    for action in actions:
+        row, undone_findings = _action_as_at(action, entries.get(action.pk, []), moment)
+        if row.created_at is not None and row.created_at >= moment:
+            continue  # created after the moment
+        if undone_findings is not None:
+            finding_refs[action.pk] = list(undone_findings)
+        row.narrative, row.narrative_at = narratives.get(action.pk, ("", None))
+        rows.append(row)
+    _key_questions_as_at(plan, rows, finding_refs)
+    return rows
+
+
+Entry = tuple[str, dt.datetime, dict]
+
+
+def _recorded_changes(plan: Plan, moment: dt.datetime) -> dict[int, list[Entry]]:
+    """Per action, newest first: its creation, every status change, and every change to a
+    tracked field made at or after ``moment`` (to be undone)."""
     recorded = (
         HistoryEntry.objects.filter(action__plan=plan)
         .filter(
@@ -125,87 +131,117 @@ def plan_as_at(plan: Plan, moment: dt.datetime) -> list[ActionAsAt]:
         .order_by("-at", "-id")
         .values_list("action_id", "kind", "at", "changes")
     )
-    entries: dict[int, list[tuple[str, dt.datetime, dict]]] = defaultdict(list)
+    entries: dict[int, list[Entry]] = defaultdict(list)
     for action_id, kind, at, changes in recorded:
         entries[action_id].append((kind, at, changes if isinstance(changes, dict) else {}))
+    return entries
 
-    rows: list[ActionAsAt] = []
-    finding_refs: dict[int, list[str]] = {}
-    for action in actions:
-        row = ActionAsAt(
-            pk=action.pk,
-            ref=action.ref,
-            theme=action.theme,
-            department=action.department,
-            kind=action.kind,
-            requirement=action.requirement,
-            start_date=action.start_date,
-            end_date=action.end_date,
-            status=action.status,
-            exec_leads=action.exec_lead_label,
-            key_questions=sorted({f.key_question for f in action.findings.all() if f.key_question}),
-            created_at=None,
+
+def _action_as_at(
+    action: Action, entries: list[Entry], moment: dt.datetime
+) -> tuple[ActionAsAt, list[str] | None]:
+    """The action with every change at or after ``moment`` undone; and the finding refs it
+    had then, if a change of its findings was undone."""
+    row = ActionAsAt(
+        pk=action.pk,
+        ref=action.ref,
+        theme=action.theme,
+        department=action.department,
+        kind=action.kind,
+        requirement=action.requirement,
+        start_date=action.start_date,
+        end_date=action.end_date,
+        status=action.status,
+        exec_leads=action.exec_lead_label,
+        key_questions=sorted({f.key_question for f in action.findings.all() if f.key_question}),
+        created_at=None,
+    )
+    undone_findings: list[str] | None = None
+    for kind, at, changes in entries:  # newest first
+        if kind == HistoryEntry.Kind.CREATED:
+            row.created_at = at if row.created_at is None else min(row.created_at, at)
+        before = changes[STATUS_KEY][0] if STATUS_KEY in changes else None
+        if before:
+            row.status_changes.append((at, before))
+        if at < moment:
+            continue
+        if before:
+            row.status = before
+        findings_before = _undo_fields(row, changes)
+        if findings_before is not None:
+            undone_findings = findings_before
+    return row, undone_findings
+
+
+def _undo_fields(row: ActionAsAt, changes: dict) -> list[str] | None:
+    """Undo one change's fields and exec leads on ``row``; the findings it had before, if
+    the change moved them."""
+    for name in FIELD_KEYS:
+        if name in changes:
+            value = changes[name][0]
+            if name in DATE_KEYS:
+                value = _date(value)
+            elif value is None:
+                value = ""
+            setattr(row, name, value)
+    if history.EXEC_LEADS in changes:
+        row.exec_leads = "/".join(changes[history.EXEC_LEADS][0] or [])
+    if history.FINDINGS in changes:
+        return changes[history.FINDINGS][0] or []
+    return None
+
+
+def _key_questions_as_at(
+    plan: Plan, rows: list[ActionAsAt], finding_refs: dict[int, list[str]]
+) -> None:
+    """The key questions of the findings each action answered then, where they changed."""
+    if not (finding_refs and plan.inspection_id):
+        return
+    refs = {ref for refs in finding_refs.values() for ref in refs}
+    questions = dict(
+        Finding.objects.filter(inspection_id=plan.inspection_id, ref__in=refs).values_list(
+            "ref", "key_question"
         )
-        undone_findings: list[str] | None = None
-        for kind, at, changes in entries.get(action.pk, []):  # newest first
-            if kind == HistoryEntry.Kind.CREATED:
-                row.created_at = at if row.created_at is None else min(row.created_at, at)
-            before = changes[STATUS_KEY][0] if STATUS_KEY in changes else None
-            if before:
-                row.status_changes.append((at, before))
-            if at < moment:
-                continue
-            # Undo a change made at or after the moment.
-            if before:
-                row.status = before
-            for name in FIELD_KEYS:
-                if name in changes:
-                    value = changes[name][0]
-                    if name in DATE_KEYS:
-                        value = _date(value)
-                    elif value is None:
-                        value = ""
-                    setattr(row, name, value)
-            if history.EXEC_LEADS in changes:
-                row.exec_leads = "/".join(changes[history.EXEC_LEADS][0] or [])
-            if history.FINDINGS in changes:
-                undone_findings = changes[history.FINDINGS][0] or []
-        if row.created_at is not None and row.created_at >= moment:
-            continue  # created after the moment
-        if undone_findings is not None:
-            finding_refs[action.pk] = list(undone_findings)
-        row.narrative, row.narrative_at = _narrative(action)
-        rows.append(row)
-
-    if finding_refs and plan.inspection_id:
-        refs = {ref for refs in finding_refs.values() for ref in refs}
-        questions = dict(
-            Finding.objects.filter(inspection_id=plan.inspection_id, ref__in=refs).values_list(
-                "ref", "key_question"
+    )
+    for row in rows:
+        if row.pk in finding_refs:
+            row.key_questions = sorted(
+                {questions[r] for r in finding_refs[row.pk] if questions.get(r)}
             )
+
+
+def _narratives_before(plan: Plan, moment: dt.datetime) -> dict[int, tuple[str, dt.datetime]]:
+    """Each action's newest narrative before ``moment``: the newer of the update text
+    recorded in the history and the update row itself. Two queries, each the newest row per
+    action (PostgreSQL's DISTINCT ON), not two subqueries per action."""
+    newest: dict[int, tuple[str, dt.datetime]] = {}
+    entries = (
+        HistoryEntry.objects.filter(
+            action__plan=plan,
+            kind__in=UPDATE_KINDS,
+            at__lt=moment,
+            changes__has_key=history.NARRATIVE,
         )
-        for row in rows:
-            if row.pk in finding_refs:
-                row.key_questions = sorted(
-                    {questions[r] for r in finding_refs[row.pk] if questions.get(r)}
-                )
-    return rows
-
-
-def _narrative(action: Action) -> tuple[str, dt.datetime | None]:
-    """The newer of the update text recorded in the history and the update row itself."""
-    candidates = []
-    changes = action.entry_changes
-    if isinstance(changes, str):  # some databases hand back JSON from a subquery as text
-        changes = json.loads(changes)
-    if changes and action.entry_at:
-        candidates.append((action.entry_at, changes[history.NARRATIVE][1]))
-    if action.update_narrative and action.update_at:
-        candidates.append((action.update_at, action.update_narrative))
-    if not candidates:
-        return "", None
-    at, text = max(candidates, key=lambda c: c[0])
-    return text, at
+        .order_by("action_id", "-at", "-id")
+        .distinct("action_id")
+        .values_list("action_id", "changes", "at")
+    )
+    for action_id, changes, at in entries:
+        if isinstance(changes, str):  # some databases hand back JSON as text
+            changes = json.loads(changes)
+        if changes and at:
+            newest[action_id] = (changes[history.NARRATIVE][1], at)
+    updates = (
+        WeeklyUpdate.objects.filter(action__plan=plan, submitted_at__lt=moment)
+        .order_by("action_id", "-submitted_at", "-id")
+        .distinct("action_id")
+        .values_list("action_id", "narrative", "submitted_at")
+    )
+    for action_id, narrative, at in updates:
+        # The newer of the two; at the same moment, the history's text.
+        if narrative and at and (action_id not in newest or at > newest[action_id][1]):
+            newest[action_id] = (narrative, at)
+    return newest
 
 
 KEY_QUESTION_LABELS = dict(KeyQuestion.choices)

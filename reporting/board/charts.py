@@ -19,15 +19,22 @@ a fixed salt, no date or creator is written), so a report regenerates identicall
 from __future__ import annotations
 
 import base64
+import dataclasses
+import functools
 import hashlib
 import html
 import io
+import json
+import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from django.core.cache import cache
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -36,6 +43,7 @@ if TYPE_CHECKING:
 ImageFormat = Literal["svg", "png"]
 IMAGE_FORMAT: ImageFormat = "svg"
 PNG_DPI = 200
+logger = logging.getLogger(__name__)
 
 STATUSES = ("Red", "Amber", "Green", "Blue", "White")
 # The NHS palette, as the product's RAGB cells use it (static/app.css): fill, text on it.
@@ -66,6 +74,37 @@ class Chart:
     rows: list[list[str]]
 
 
+# Charts are drawn from numbers only, so one drawn is kept in Django's cache (Redis in
+# production) under a hash of its inputs and of this module: the board dashboard draws
+# nine on every view and the PDF worker the same ones again; a plan that has not changed
+# is drawn once. Editing this module changes every key.
+_SOURCE_HASH = hashlib.blake2b(Path(__file__).read_bytes(), digest_size=8).hexdigest()
+CHART_CACHE_SECONDS = 60 * 60 * 24
+
+
+def _memoised(draw: Callable[..., Chart]) -> Callable[..., Chart]:
+    @functools.wraps(draw)
+    def cached(**kwargs: Any) -> Chart:
+        raw = json.dumps([draw.__name__, kwargs], sort_keys=True, default=str)
+        key = f"chart:{_SOURCE_HASH}:{hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()}"
+        try:
+            found = cache.get(key)
+        except Exception:  # a cache outage only costs drawing time
+            logger.warning("A chart could not be read from the cache", exc_info=True)
+            found = None
+        if isinstance(found, dict):
+            return Chart(**found)
+        chart = draw(**kwargs)
+        try:
+            cache.set(key, dataclasses.asdict(chart), CHART_CACHE_SECONDS)
+        except Exception:
+            logger.warning("A chart could not be written to the cache", exc_info=True)
+        return chart
+
+    return cached
+
+
+@_memoised
 def trajectory_chart(
     *,
     title: str,
@@ -180,6 +219,7 @@ def _draw_trajectory(
     ax.set_axisbelow(True)
 
 
+@_memoised
 def status_bar_chart(
     *,
     title: str,

@@ -33,7 +33,7 @@ from actions.table1 import TABLE_STATUSES, status_by_kind
 from programme.notices import board_notices
 
 from ..content import action_order, exec_codes
-from ..documents import BoardReportDocument
+from ..documents import AsAt, BoardReportDocument
 from ..models import BoardReport
 from .asat import ActionAsAt, plan_as_at
 from .charts import percent
@@ -129,8 +129,7 @@ def board_content(
     now = now or timezone.now()
     month = month_start(month)
     end = month_end_moment(plan, month)
-    complete = end <= now
-    moment = end if complete else now
+    moment = min(end, now)  # the month's end, or now while it runs
     actions = plan_as_at(plan, moment)
     local = timezone.localtime(moment, plan.tz)
     last_day = add_months(month, 1) - dt.timedelta(days=1)
@@ -144,15 +143,7 @@ def board_content(
             "first_day": month.isoformat(),
             "last_day": last_day.isoformat(),
         },
-        "as_at": {
-            "moment": moment.isoformat(),
-            "complete": complete,
-            "label": (
-                f"{last_day.day} {last_day:%B %Y}"
-                if complete
-                else f"{local.day} {local:%B %Y} {local:%H:%M} (the month is not over)"
-            ),
-        },
+        "as_at": as_at_of(plan, month, now),
         "cover": _cover(cover),
         "totals": _totals(actions),
         "status_by_kind": _status_by_kind(actions),
@@ -166,6 +157,24 @@ def board_content(
         "appendix": _appendix(actions),
         "plan_changes": _plan_changes(plan, month, moment, baselined=bool(trajectory["baseline"])),
         "programme": programme_section(plan=plan, month=month, moment=moment, actions=actions),
+    }
+
+
+def as_at_of(plan: Plan, month: dt.date, now: dt.datetime) -> AsAt:
+    """The moment the report shows: the month's end, or ``now`` while the month runs."""
+    end = month_end_moment(plan, month)
+    complete = end <= now
+    moment = end if complete else now
+    local = timezone.localtime(moment, plan.tz)
+    last_day = add_months(month, 1) - dt.timedelta(days=1)
+    return {
+        "moment": moment.isoformat(),
+        "complete": complete,
+        "label": (
+            f"{last_day.day} {last_day:%B %Y}"
+            if complete
+            else f"{local.day} {local:%B %Y} {local:%H:%M} (the month is not over)"
+        ),
     }
 
 

@@ -8,20 +8,22 @@ renders the PDF, stores it and emails whoever asked.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
 from actions.models import KeyQuestion, Plan
 
 from ..models import BoardReport, BoardReportSending, Committee, Delivery
-from .content import COVER_FIELDS, board_content, month_start
+from .content import COVER_FIELDS, as_at_of, board_content, month_start
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +87,74 @@ def board_report_document(
         report = BoardReport.objects.of_plan(plan).filter(month=month).newest_first().first()
         cover = cover_of(report) if report else cover_defaults(plan=plan, month=month)
     return board_content(plan=plan, month=month, cover=cover, now=now)
+
+
+# The dashboard's figures are kept until anything they show may have changed. Aggregates
+# only, each on an index: an action saved (version, updated_at) or added, a weekly update
+# saved or replaced, any history entry, link to a finding, lock, closure request,
+# sign-off or assurance meeting; a baseline taken or a change request decided; a
+# workstream, its actions, KPIs or narratives; a root cause or its actions; a KPI or a
+# value; a notice or a condition. A change none of these see (a finding's key question
+# edited, an exec role's holder, a workstream renamed, a condition's words) shows within
+# DASHBOARD_SECONDS.
+_DASHBOARD_FINGERPRINT_SQL = """
+SELECT a.n, a.version_sum, a.changed_at, u.n, u.revision_sum, u.latest,
+  (SELECT MAX(id) FROM actions_historyentry),
+  (SELECT COUNT(*) FROM actions_action_findings),
+  (SELECT MAX(locked_at) FROM actions_reportingperiod WHERE plan_id = %(plan)s),
+  (SELECT COUNT(*) FROM actions_reportingperiod WHERE plan_id = %(plan)s),
+  (SELECT MAX(id) FROM evidence_closurerequest),
+  (SELECT MAX(withdrawn_at) FROM evidence_closurerequest),
+  (SELECT MAX(id) FROM evidence_signoff),
+  (SELECT MAX(id) FROM evidence_assurancemeeting),
+  (SELECT COUNT(*) FROM evidence_assurancemeeting_presented),
+  (SELECT MAX(id) FROM actions_planbaseline WHERE plan_id = %(plan)s),
+  (SELECT MAX(decided_at) FROM actions_changerequest),
+  (SELECT COUNT(*) || ':' || COALESCE(MAX(id), 0) FROM programme_workstream
+     WHERE plan_id = %(plan)s),
+  (SELECT COUNT(*) FROM programme_workstreamaction),
+  (SELECT COUNT(*) FROM programme_workstream_kpis),
+  (SELECT MAX(updated_at) FROM programme_workstreamnarrative),
+  (SELECT COUNT(*) || ':' || COALESCE(MAX(id), 0) FROM programme_rootcause
+     WHERE plan_id = %(plan)s),
+  (SELECT COUNT(*) FROM programme_rootcause_actions),
+  (SELECT COUNT(*) || ':' || COALESCE(MAX(updated_at), '2000-01-01') FROM kpis_kpi
+     WHERE plan_id = %(plan)s),
+  (SELECT COUNT(*) || ':' || COALESCE(MAX(id), 0) FROM kpis_kpivalue),
+  (SELECT MAX(id) FROM kpis_kpivaluereplaced),
+  (SELECT COUNT(*) || ':' || COALESCE(MAX(id), 0) FROM programme_notice),
+  (SELECT COUNT(*) || ':' || COALESCE(MAX(id), 0) FROM programme_noticecondition)
+FROM (SELECT COUNT(*) AS n, SUM(version) AS version_sum, MAX(updated_at) AS changed_at
+        FROM actions_action WHERE plan_id = %(plan)s) a,
+     (SELECT COUNT(*) AS n, SUM(revision) AS revision_sum, MAX(submitted_at) AS latest
+        FROM actions_weeklyupdate
+        WHERE period_id IN (SELECT id FROM actions_reportingperiod WHERE plan_id = %(plan)s)) u
+"""
+DASHBOARD_SECONDS = 5 * 60
+
+
+def dashboard_fingerprint(*, plan: Plan) -> str:
+    """Moves whenever the board dashboard's figures may have changed."""
+    with connection.cursor() as cursor:
+        cursor.execute(_DASHBOARD_FINGERPRINT_SQL, {"plan": plan.pk})
+        row = cursor.fetchone()
+    raw = "|".join(str(value) for value in (plan.pk, *row))
+    return hashlib.blake2b(raw.encode(), digest_size=12).hexdigest()
+
+
+def board_dashboard_document(*, plan: Plan, now: dt.datetime | None = None) -> dict[str, Any]:
+    """This month's figures as they stand now, without a cover sheet: built once per state
+    of the plan (cached), its "as at" always now."""
+    now = now or timezone.now()
+    month = timezone.localtime(now, plan.tz).date().replace(day=1)
+    prefix = f"board-dashboard:{plan.pk}:{month:%Y-%m}:"
+    document = cache.get(prefix + dashboard_fingerprint(plan=plan))
+    if document is None:
+        document = board_report_document(plan=plan, month=month, cover={}, now=now)
+        # Read again after the build: building may open this week's reporting period.
+        cache.set(prefix + dashboard_fingerprint(plan=plan), document, DASHBOARD_SECONDS)
+        return document
+    return {**document, "as_at": as_at_of(plan, month, now)}
 
 
 def _check(cover: dict[str, Any], month: dt.date, now: dt.datetime, plan: Plan) -> None:

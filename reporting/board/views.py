@@ -189,9 +189,8 @@ def board_report_pdf(request: HttpRequest, pk: int) -> FileResponse:
 def board_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     """The board report's charts and tables, live: this month as it stands now."""
     plan = access.get_plan_for_board_report(request, pk)
-    month = timezone.localtime(timezone.now(), plan.tz).date().replace(day=1)
     # The dashboard shows figures only: no cover sheet to look up.
-    document = services.board_report_document(plan=plan, month=month, cover={})
+    document = services.board_dashboard_document(plan=plan)
     return render(
         request,
         "reporting/board/dashboard.html",

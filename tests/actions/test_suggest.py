@@ -184,7 +184,7 @@ def test_a_missing_model_package_says_how_to_install_it(monkeypatch):
         suggest.suggestions_for(texts=["x"], actions=_plan_actions())
 
 
-def test_the_plan_is_embedded_once_and_then_only_findings_are(monkeypatch):
+def test_the_plan_and_the_finding_are_embedded_once(monkeypatch):
     suggest.cache_clear()
     encoder = sentence_encoder._encoder()
     embedded: list[str] = []
@@ -200,7 +200,10 @@ def test_the_plan_is_embedded_once_and_then_only_findings_are(monkeypatch):
     assert len(embedded) == 4  # three actions, one finding
     embedded.clear()
     again = suggest.suggestions_for(texts=["Records were not secure."], actions=actions)
-    assert embedded == ["Records were not secure."]
+    assert embedded == []  # the finding's vector is cached too
+    again = suggest.suggestions_for(texts=["Records were lost."], actions=actions)
+    assert embedded == ["Records were lost."]
+    again = suggest.suggestions_for(texts=["Records were not secure."], actions=actions)
     assert [s.score for s in again[0]] == pytest.approx([s.score for s in first[0]])
 
 
@@ -217,7 +220,7 @@ def test_another_worker_reads_the_plan_from_the_shared_cache(monkeypatch):
         encoder, "encode", lambda texts: embedded.extend(texts) or real_encode(texts)
     )
     again = suggest.suggestions_for(texts=["Records were not secure."], actions=actions)
-    assert embedded == ["Records were not secure."]
+    assert embedded == []  # the plan and the finding, both from the shared cache
     assert [s.score for s in again[0]] == pytest.approx([s.score for s in first[0]], abs=1e-6)
 
 
@@ -247,7 +250,7 @@ def test_an_edited_action_is_embedded_again(monkeypatch):
     )
     actions[2].requirement = "Storage of records: records must be kept in locked cabinets."
     suggest.suggestions_for(texts=["x"], actions=actions)
-    assert embedded == [suggest.action_text(actions[2]), "x"]
+    assert embedded == [suggest.action_text(actions[2])]
 
 
 def test_threads_asking_at_once_share_one_model(monkeypatch):
