@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q
+from django.db.models import Max, Prefetch, Q
 from django.utils import timezone
 
 from actions import schedule
@@ -197,9 +197,10 @@ def workstream_rows(plan: Plan, *, now: dt.datetime, only_for=None) -> list[Work
     causes = _root_cause_pairs(RootCause.objects.filter(workstream_id__in=ids))
     latest = dict(
         WorkstreamNarrative.objects.filter(workstream_id__in=ids)
-        .order_by("workstream_id", "-month")
-        .distinct("workstream_id")
-        .values_list("workstream_id", "month")
+        .order_by()
+        .values("workstream_id")
+        .annotate(newest=Max("month"))
+        .values_list("workstream_id", "newest")
     )
     rows = []
     for ws in workstreams:

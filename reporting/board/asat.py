@@ -20,9 +20,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db import connection
+from django.db.models import Q, QuerySet
 
 from actions import history
 from actions.models import (
@@ -213,35 +215,44 @@ def _key_questions_as_at(
 def _narratives_before(plan: Plan, moment: dt.datetime) -> dict[int, tuple[str, dt.datetime]]:
     """Each action's newest narrative before ``moment``: the newer of the update text
     recorded in the history and the update row itself. Two queries, each the newest row per
-    action (PostgreSQL's DISTINCT ON), not two subqueries per action."""
+    action, not two subqueries per action."""
     newest: dict[int, tuple[str, dt.datetime]] = {}
-    entries = (
-        HistoryEntry.objects.filter(
-            action__plan=plan,
-            kind__in=UPDATE_KINDS,
-            at__lt=moment,
-            changes__has_key=history.NARRATIVE,
-        )
-        .order_by("action_id", "-at", "-id")
-        .distinct("action_id")
-        .values_list("action_id", "changes", "at")
-    )
-    for action_id, changes, at in entries:
+    entries = HistoryEntry.objects.filter(
+        action__plan=plan,
+        kind__in=UPDATE_KINDS,
+        at__lt=moment,
+        changes__has_key=history.NARRATIVE,
+    ).order_by("action_id", "-at", "-id")
+    for action_id, changes, at in _first_per_action(entries, "action_id", "changes", "at"):
         if isinstance(changes, str):  # some databases hand back JSON as text
             changes = json.loads(changes)
         if changes and at:
             newest[action_id] = (changes[history.NARRATIVE][1], at)
-    updates = (
-        WeeklyUpdate.objects.filter(action__plan=plan, submitted_at__lt=moment)
-        .order_by("action_id", "-submitted_at", "-id")
-        .distinct("action_id")
-        .values_list("action_id", "narrative", "submitted_at")
+    updates = WeeklyUpdate.objects.filter(action__plan=plan, submitted_at__lt=moment).order_by(
+        "action_id", "-submitted_at", "-id"
     )
-    for action_id, narrative, at in updates:
+    for action_id, narrative, at in _first_per_action(
+        updates, "action_id", "narrative", "submitted_at"
+    ):
         # The newer of the two; at the same moment, the history's text.
         if narrative and at and (action_id not in newest or at > newest[action_id][1]):
             newest[action_id] = (narrative, at)
     return newest
+
+
+def _first_per_action(queryset: QuerySet, *fields: str) -> Iterable[tuple]:
+    """The first row of each action in ``queryset``'s order (``fields`` starting with
+    ``action_id``): PostgreSQL's DISTINCT ON; elsewhere (SQLite, the embedded default) the
+    rows are read in order and the first of each action kept."""
+    if connection.features.can_distinct_on_fields:
+        return queryset.distinct("action_id").values_list(*fields)
+    seen: set[int] = set()
+    first = []
+    for row in queryset.values_list(*fields).iterator():
+        if row[0] not in seen:
+            seen.add(row[0])
+            first.append(row)
+    return first
 
 
 KEY_QUESTION_LABELS = dict(KeyQuestion.choices)

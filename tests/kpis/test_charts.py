@@ -107,3 +107,21 @@ def test_numbers_are_written_as_people_write_them():
     assert format_number(1204.0) == "1,204"
     assert format_number(0.0312) == "0.0312"
     assert format_number(1 / 3) == "0.3333"
+
+
+def test_a_chart_is_drawn_once_for_the_same_numbers(monthly_values, monkeypatch):
+    from kpis import charts
+
+    drawn = []
+    draw = charts._draw
+    monkeypatch.setattr(charts, "_draw", lambda *args: drawn.append(args[0]) or draw(*args))
+    kpi = _kpi(target=70.0)
+
+    first = kpi_chart_svg(kpi, monthly_values)
+    assert kpi_chart_svg(kpi, monthly_values) == first
+    assert len(drawn) == 1  # the second came from the cache
+
+    changed = [*monthly_values[:-1], (monthly_values[-1][0], monthly_values[-1][1] + 1)]
+    assert kpi_chart_svg(kpi, changed) != first
+    kpi_chart_svg(_kpi(target=70.0, unit="%"), monthly_values)
+    assert len(drawn) == 3  # a new value, a new unit: drawn again
