@@ -7,12 +7,15 @@ import io
 
 import openpyxl
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import QueryDict
+from django.urls import reverse
 
 from actions.exports import plan_export as exports
 from actions.importer import plan_import
-from actions.models import Action, FindingKind, Status
+from actions.models import Action, FindingKind, ImportJob, Status
 from programme.models import ProgrammeSettings, Workstream, WorkstreamAction
+from tests.actions.imports import worker_runs_after_each_request  # noqa: F401
 from tests.factories import ActionFactory, PlanFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -101,6 +104,25 @@ def test_the_preview_shows_the_move_and_saves_nothing(plan, actions, pmo):
     assert row.outcome == "update"
     assert row.changes == {"Improvement steering group": ["Maternity", "Well-led"]}
     assert workstream_of("M1") == "Maternity"
+
+
+def test_the_upload_page_previews_the_move_then_confirming_makes_it(
+    client, plan, actions, pmo, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    client.force_login(pmo)
+    data = as_csv([[*HEADER, "Workstream"], ["M1", "Must do", "Do M1", "Well-led"]])
+
+    response = client.post(
+        reverse("plan_import", args=[plan.pk]), {"file": SimpleUploadedFile("plan.csv", data)}
+    )
+
+    job = ImportJob.objects.get()
+    page = client.get(response.url).content.decode()
+    assert "Improvement steering group: Maternity → Well-led" in page
+    assert workstream_of("M1") == "Maternity"
+    client.post(reverse("plan_import_confirm", args=[plan.pk]), {"token": job.token.hex})
+    assert workstream_of("M1") == "Well-led"
 
 
 def test_a_blank_cell_leaves_the_action_where_it_is(plan, actions, pmo):
