@@ -9,6 +9,7 @@ actions calls whatever is registered.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
@@ -63,3 +64,30 @@ menu_items: dict[str, Callable[..., list[tuple[str, str, str]]]] = {}
 # ``user=`` and returning a list of (label, [(text, url), ...]) rows, empty if the user may
 # not see them (programme: the risks and the notice conditions the action answers).
 action_page_rows: dict[str, Callable[..., list[tuple[str, list[tuple[str, str]]]]]] = {}
+
+
+@dataclass(frozen=True)
+class PlanColumn:
+    """A column of the plan's spreadsheet that an app above actions owns (programme: the
+    workstream). The importer reads it and the export writes it, as for its own columns.
+
+    ``key`` names it in the importer's rows; ``header`` is how the export heads it and the
+    preview names its changes; ``aliases`` are the headings the importer takes for it
+    (compared lower case); ``values`` is each action's current value by its id, as the
+    export writes it; ``clean(text)`` returns the value a cell stands for or raises
+    ValueError with a message for the PMO; ``save(action=, value=, by=, now=)`` writes a
+    (cleaned, changed) value through the app's own service.
+    """
+
+    key: str
+    header: str
+    aliases: tuple[str, ...]
+    values: dict[int, str]
+    clean: Callable[[str], str]
+    save: Callable[..., Any]
+
+
+# The plan's spreadsheet (import and export): each callable takes ``plan=`` and returns the
+# columns its app adds for that plan, none when the plan has no use for them (programme:
+# "Workstream", headed with the plan's own term, when the plan has workstreams).
+plan_columns: dict[str, Callable[..., list[PlanColumn]]] = {}

@@ -39,7 +39,7 @@ from import_export import resources, widgets
 
 from improvement import text as typed
 
-from . import services
+from . import hooks, services
 from .models import (
     Action,
     BaselineDate,
@@ -415,31 +415,45 @@ def rows_under_header(cells: Sequence[list[Any]], index: int) -> list[tuple[int,
     ]
 
 
-def _plan_columns(row: Sequence[Any]) -> dict[str, tuple[int, str]]:
-    """The plan's fields a row heads: {field: (column, header as written)}."""
+def _plan_columns(
+    row: Sequence[Any], extra: Sequence[hooks.PlanColumn] = ()
+) -> dict[str, tuple[int, str]]:
+    """The plan's fields a row heads: {field: (column, header as written)}.
+
+    The ``extra`` columns of the apps above come first: a plan with workstreams reads a
+    "Workstream" heading as its workstream, not (as a plan without reads it) its theme.
+    """
+    lookup = {**_ALIAS_LOOKUP, **{norm(a): c.key for c in extra for a in (c.header, *c.aliases)}}
     found: dict[str, tuple[int, str]] = {}
     for col, value in enumerate(row):
-        name = _ALIAS_LOOKUP.get(norm(value))
+        name = lookup.get(norm(value))
         if name and name not in found:
             found[name] = (col, str(value).strip())
     return found
 
 
-def _heads_a_plan(row: Sequence[Any]) -> bool:
-    found = _plan_columns(row)
+def _heads_a_plan(row: Sequence[Any], extra: Sequence[hooks.PlanColumn] = ()) -> bool:
+    found = _plan_columns(row, extra)
     return "ref" in found and len(found) >= 3
 
 
-def read_plan_table(data: bytes, filename: str) -> tuple[int, dict[str, str], list[tuple]]:
+def plan_columns_of(plan: Plan) -> list[hooks.PlanColumn]:
+    """The columns the apps above add to this plan's spreadsheet (the workstream)."""
+    return [column for columns in hooks.plan_columns.values() for column in columns(plan=plan)]
+
+
+def read_plan_table(
+    data: bytes, filename: str, extra: Sequence[hooks.PlanColumn] = ()
+) -> tuple[int, dict[str, str], list[tuple]]:
     """Find the header row and return (header line, {field: header as written}, rows)."""
     cells = read_cells(data, filename)
     index = header_row_find(
         cells,
-        _heads_a_plan,
+        lambda row: _heads_a_plan(row, extra),
         needs=". The plan needs columns such as “Ref.”, “Theme”, “Must do / should do”, "
         "“Requirement and actions”, “RAGB”, “Exec lead”, “Start date” and “End date”.",
     )
-    found = _plan_columns(cells[index])
+    found = _plan_columns(cells[index], extra)
     missing = [COLUMN_NAMES[r] for r in REQUIRED if r not in found]
     if missing:
         raise ImportFileError(
@@ -592,9 +606,12 @@ class PlanResource(resources.ModelResource):
         filename: str,
         progress: Progress = no_progress,
         step: str = "Reading the file",
+        extra: Sequence[hooks.PlanColumn] = (),
     ):
         super().__init__()
         self.plan = plan
+        # The columns of the apps above (the workstream), by their key in a row.
+        self.extra = {column.key: column for column in extra}
         self.progress = progress
         self.step = step
         self.filename = filename
@@ -679,6 +696,14 @@ class PlanResource(resources.ModelResource):
         except ValueError as error:
             errors["action_lead"] = [str(error)]
         extra["exec_roles"] = self._exec_roles(row)
+        for key, column in self.extra.items():
+            text = TextWidget().clean(row.get(key)) if key in row else ""
+            if not text:
+                continue  # blank: the action keeps what it has
+            try:
+                extra[key] = column.clean(text)
+            except ValueError as error:
+                errors[key] = [str(error)]
         self.pending[id(instance)] = extra
         if "status" in row and "status" not in errors:
             refused = self._blue_refused(instance)
@@ -769,7 +794,18 @@ class PlanResource(resources.ModelResource):
         lead = extra.get("action_lead")
         if lead is not None and current.action_lead_id != lead.pk:
             changes["Action lead"] = [str(current.action_lead or ""), str(lead)]
+        for key, column in self.extra.items():
+            value, before = extra.get(key), column.values.get(current.pk, "")
+            if value is not None and value != before:
+                changes[column.header] = [before, value]
         return changes
+
+    def _save_extra(self, action: Action, extra: dict[str, Any]) -> None:
+        """Each column of the apps above whose value this row changes, through their service."""
+        for key, column in self.extra.items():
+            value = extra.get(key)
+            if value is not None and value != column.values.get(action.pk, ""):
+                column.save(action=action, value=value, by=self.by, now=self.now)
 
     def before_import(self, dataset, **kwargs):
         self._imported_columns = set(dataset.headers)
@@ -799,6 +835,7 @@ class PlanResource(resources.ModelResource):
                 **values,
             )
             instance.pk = created.pk
+            self._save_extra(created, extra)
             self.report.rows.append(RowOutcome(line=line, ref=created.ref, outcome="new"))
         else:
             current = Action.objects.prefetch_related("exec_roles").get(pk=instance.pk)
@@ -818,6 +855,7 @@ class PlanResource(resources.ModelResource):
                 now=self.now,
                 **values,
             )
+            self._save_extra(current, extra)
             end = values.get("end_date")
             if current.end_date and end and end < current.end_date:
                 self.report.earlier_end_dates.append(
@@ -878,7 +916,8 @@ def plan_import(
         report.errors.append(RowError(line=0, column="", value="", message=error.message))
         return report
     try:
-        header_line, headers, rows = read_plan_table(data, filename)
+        extra = plan_columns_of(plan)
+        header_line, headers, rows = read_plan_table(data, filename, extra)
     except ImportFileError as error:
         report.errors.append(RowError(line=0, column="", value="", message=str(error)))
         return report
@@ -903,6 +942,7 @@ def plan_import(
             filename=filename,
             progress=progress,
             step=step,
+            extra=extra,
         )
 
     with transaction.atomic():

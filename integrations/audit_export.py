@@ -1,5 +1,6 @@
-"""The plan's record for internal audit and the CQC: history, plan events and sign-offs
-for a date range, as CSV (one file) or Excel (one sheet per source).
+"""The plan's record for internal audit and the CQC: history, plan events (baselines taken
+among them), sign-offs and change requests for a date range, as CSV (one file) or Excel
+(one sheet per source).
 
 Rows read like the action page: field labels and display values from ``actions.history``,
 and the name recorded when the change was made. Every cell goes through the plan
@@ -15,13 +16,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import openpyxl
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from actions import history as recorded
 from actions.exports import cells
-from actions.models import HistoryEntry, Plan, PlanEvent
+from actions.models import ChangeRequest, HistoryEntry, Plan, PlanEvent
 from evidence.models import SignOff
 
 HEADERS = [
@@ -38,7 +41,13 @@ HEADERS = [
 ]
 WIDTHS = [17, 22, 24, 10, 28, 20, 40, 40, 22, 50]
 WRAPPED = {"Before", "After", "Note"}
-SHEETS = ("History", "Plan events", "Sign-offs")
+SHEETS = ("History", "Plan events", "Sign-offs", "Change requests")
+# What a change request's decision reads as: the same words as the action's history.
+DECIDED = {
+    ChangeRequest.State.APPROVED: HistoryEntry.Kind.CHANGE_APPROVED.label,
+    ChangeRequest.State.REFUSED: HistoryEntry.Kind.CHANGE_REFUSED.label,
+    ChangeRequest.State.WITHDRAWN: HistoryEntry.Kind.CHANGE_WITHDRAWN.label,
+}
 
 
 @dataclass(frozen=True)
@@ -70,7 +79,7 @@ def _when(plan: Plan, at: dt.datetime) -> list[Any]:
 
 
 def audit_rows(audit: AuditRange) -> dict[str, list[list[Any]]]:
-    """Each sheet's rows in ``HEADERS`` order, oldest first: three queries in all."""
+    """Each sheet's rows in ``HEADERS`` order, oldest first: four queries in all."""
     plan = audit.plan
     since, until = audit.bounds()
     history = (
@@ -130,7 +139,74 @@ def audit_rows(audit: AuditRange) -> dict[str, list[list[Any]]]:
                 sign_off.reason,
             ]
         )
+    rows["Change requests"] = _change_request_rows(plan, since, until)
     return rows
+
+
+def _proposed(request: ChangeRequest) -> recorded.ShownChange:
+    """The change asked for, labelled and shown as the action's history shows the change."""
+    if request.kind == ChangeRequest.Kind.END_DATE:
+        pair = recorded.change(request.current_end_date, request.proposed_end_date)
+        return recorded.shown({recorded.END_DATE: pair})[0]
+    pair = recorded.change(request.current_requirement, request.proposed_requirement)
+    return recorded.shown({recorded.REQUIREMENT: pair})[0]
+
+
+def _change_request_rows(plan: Plan, since: dt.datetime, until: dt.datetime) -> list[list[Any]]:
+    """A row when each change request was raised and one when it was decided (approved,
+    refused or withdrawn), for those of the range: who, the change from and to, the reason
+    and the decision note. One query."""
+    requests = (
+        ChangeRequest.objects.filter(action__plan=plan)
+        .filter(
+            Q(requested_at__gte=since, requested_at__lt=until)
+            | Q(decided_at__gte=since, decided_at__lt=until)
+        )
+        .select_related("action")
+    )
+    found: list[tuple[dt.datetime, int, int, list[Any]]] = []
+    for request in requests:
+        change = _proposed(request)
+        start = [plan.name, request.action.ref]
+        shown = [change.label, change.before, change.after]
+        if since <= request.requested_at < until:
+            found.append(
+                (
+                    request.requested_at,
+                    request.pk,
+                    0,
+                    [
+                        *_when(plan, request.requested_at),
+                        *start,
+                        HistoryEntry.Kind.CHANGE_REQUESTED.label,
+                        *shown,
+                        request.requested_by_name or "System",
+                        f"Reason: {request.reason}",
+                    ],
+                )
+            )
+        decided = request.decided_at
+        if decided is not None and request.state in DECIDED and since <= decided < until:
+            note = f"Reason given: {request.reason}"
+            if request.decision_note:
+                note = f"Decision: {request.decision_note} {note}"
+            found.append(
+                (
+                    decided,
+                    request.pk,
+                    1,
+                    [
+                        *_when(plan, decided),
+                        *start,
+                        DECIDED[ChangeRequest.State(request.state)],
+                        *shown,
+                        request.decided_by_name or "System",
+                        note,
+                    ],
+                )
+            )
+    found.sort(key=lambda item: item[:3])
+    return [row for *_order, row in found]
 
 
 def audit_filename(audit: AuditRange, extension: str) -> str:

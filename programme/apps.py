@@ -12,6 +12,7 @@ class ProgrammeConfig(AppConfig):
 
         from . import menu, selectors
         from .carryover import risks_and_notices_copy
+        from .plan_columns import workstream_columns
         from .risks import action_page_rows
 
         hooks.menu_annotations["programme"] = menu.annotations
@@ -19,3 +20,4 @@ class ProgrammeConfig(AppConfig):
         hooks.my_actions_panels["root_causes"] = selectors.my_actions_root_causes
         hooks.action_page_rows["risks_and_notices"] = action_page_rows
         hooks.carry_over_settings["risks_and_notices"] = risks_and_notices_copy
+        hooks.plan_columns["workstream"] = workstream_columns

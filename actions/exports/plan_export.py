@@ -1,6 +1,7 @@
 """The plan as the PMO filtered it, downloaded as Excel (.xlsx) or CSV.
 
-The first ten columns are the importer's own (``importer.COLUMN_NAMES``), written the way
+The first ten columns are the importer's own (``importer.COLUMN_NAMES``), then those the apps
+above add through ``hooks.plan_columns`` (the workstream), written the way
 it reads them, so a downloaded file uploaded to the same plan changes nothing. The
 columns after them (the latest update, findings, the lead's name) are for reading; the
 importer passes over them.
@@ -33,7 +34,7 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from .. import services
 from ..filters import SORTS, ActionFilter
-from ..importer import COLUMN_NAMES, KindWidget
+from ..importer import COLUMN_NAMES, KindWidget, plan_columns_of
 from ..models import Action, Plan, Status, WeeklyUpdate
 from .cells import DATE_FORMAT, DATETIME_FORMAT, HEADER_FILL, csv_cell, xlsx_value
 
@@ -81,6 +82,17 @@ COLUMNS = [
     Column("Latest update by"),
     Column("Latest update saved", width=17),
 ]
+
+
+def columns_for(plan: Plan) -> tuple[list[Column], list]:
+    """The export's columns for this plan, and the columns of the apps above among them.
+
+    Those (the workstream, when the plan has workstreams) follow the importer's own ten,
+    so that they too come back unchanged when the file is imported again.
+    """
+    extra = plan_columns_of(plan)
+    imported = len(IMPORTED)
+    return COLUMNS[:imported] + [Column(c.header) for c in extra] + COLUMNS[imported:], extra
 
 
 def filtered_actions(*, plan: Plan, params: QueryDict) -> QuerySet:
@@ -157,8 +169,10 @@ def _latest_updates(actions: list[Action]) -> dict[int, WeeklyUpdate]:
     }
 
 
-def export_rows(*, plan: Plan, params: QueryDict) -> list[list[Any]]:
-    """One row per action, in ``COLUMNS`` order, with dates as dates."""
+def export_rows(*, plan: Plan, params: QueryDict, extra: list | None = None) -> list[list[Any]]:
+    """One row per action, in ``columns_for`` order, with dates as dates; ``extra`` are the
+    columns of the apps above (read from the hooks if not given)."""
+    extra = plan_columns_of(plan) if extra is None else extra
     actions = list(filtered_actions(plan=plan, params=params))
     latest = _latest_updates(actions)
     leads = {a.action_lead_id: a.action_lead for a in actions if a.action_lead_id}
@@ -180,6 +194,7 @@ def export_rows(*, plan: Plan, params: QueryDict) -> list[list[Any]]:
                 labels.get(action.action_lead_id, ""),
                 action.start_date,
                 action.end_date,
+                *(column.values.get(action.pk, "") for column in extra),
                 _person(action.action_lead),
                 ", ".join(f.ref for f in action.findings.all()),
                 update.period.label if update else "",
@@ -203,8 +218,9 @@ def plan_csv(*, plan: Plan, params: QueryDict) -> bytes:
     """UTF-8 with a byte-order mark, so Excel opens the pound signs and dashes right."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([c.header for c in COLUMNS])
-    for row in export_rows(plan=plan, params=params):
+    columns, extra = columns_for(plan)
+    writer.writerow([c.header for c in columns])
+    for row in export_rows(plan=plan, params=params, extra=extra):
         writer.writerow([csv_cell(v) for v in row])
     return out.getvalue().encode("utf-8-sig")
 
@@ -223,7 +239,8 @@ def _width(column: Column, values: list[Any]) -> int:
 
 def plan_xlsx(*, plan: Plan, params: QueryDict) -> bytes:
     """One sheet: a named table with a frozen header row; RAGB cells in their colours."""
-    rows = export_rows(plan=plan, params=params)
+    columns, extra = columns_for(plan)
+    rows = export_rows(plan=plan, params=params, extra=extra)
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "Actions"
@@ -231,7 +248,7 @@ def plan_xlsx(*, plan: Plan, params: QueryDict) -> bytes:
     header_fill = PatternFill("solid", fgColor=HEADER_FILL)
     thin = Side(style="thin", color="AEB7BD")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    for col, column in enumerate(COLUMNS, start=1):
+    for col, column in enumerate(columns, start=1):
         cell = sheet.cell(row=1, column=col, value=column.header)
         cell.font = header_font
         cell.fill = header_fill
@@ -244,7 +261,7 @@ def plan_xlsx(*, plan: Plan, params: QueryDict) -> bytes:
     wrap = Alignment(vertical="top", wrap_text=True)
     top = Alignment(vertical="top")
     for r, row in enumerate(rows, start=2):
-        for col, (column, value) in enumerate(zip(COLUMNS, row, strict=True), start=1):
+        for col, (column, value) in enumerate(zip(columns, row, strict=True), start=1):
             written, as_text = xlsx_value(value)
             cell = sheet.cell(row=r, column=col, value=written)
             if as_text:
@@ -258,13 +275,13 @@ def plan_xlsx(*, plan: Plan, params: QueryDict) -> bytes:
             cell.border = border
             if column.status and value in fills:
                 cell.fill, cell.font = fills[value]
-    for col, column in enumerate(COLUMNS, start=1):
+    for col, column in enumerate(columns, start=1):
         letter = get_column_letter(col)
         sheet.column_dimensions[letter].width = _width(column, [row[col - 1] for row in rows])
     sheet.freeze_panes = "A2"
     # Excel refuses a table of a header alone: an empty export keeps one blank row.
     last_row = max(len(rows), 1) + 1
-    table = Table(displayName=TABLE_NAME, ref=f"A1:{get_column_letter(len(COLUMNS))}{last_row}")
+    table = Table(displayName=TABLE_NAME, ref=f"A1:{get_column_letter(len(columns))}{last_row}")
     table.tableStyleInfo = TableStyleInfo(name="TableStyleLight1", showRowStripes=False)
     sheet.add_table(table)
     sheet.sheet_view.zoomScale = 90

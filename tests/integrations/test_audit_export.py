@@ -1,5 +1,5 @@
-"""The PMO's audit export: history, plan events and sign-offs for a date range, as CSV
-and Excel, reading like the action page and safe to open in a spreadsheet."""
+"""The PMO's audit export: history, plan events, sign-offs and change requests for a date
+range, as CSV and Excel, reading like the action page and safe to open in a spreadsheet."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
-from actions import history
-from actions.models import HistoryEntry, PlanEvent, Role, Status
+from actions import baseline, history
+from actions.models import ChangeRequest, HistoryEntry, PlanEvent, Role, Status
 from evidence.models import ClosureRequest, SignOff
 from integrations.audit_export import AuditRange, audit_rows
 from tests.factories import ActionFactory, UserFactory
@@ -160,7 +160,7 @@ def test_excel_has_a_sheet_per_source_with_frozen_headers(client, pmo, recorded)
     client.force_login(pmo)
     response = client.get(url(recorded, start="01/07/2026", end="31/07/2026", format="xlsx"))
     book = openpyxl.load_workbook(io.BytesIO(response.content))
-    assert book.sheetnames == ["History", "Plan events", "Sign-offs"]
+    assert book.sheetnames == ["History", "Plan events", "Sign-offs", "Change requests"]
     for sheet in book.worksheets:
         assert sheet.freeze_panes == "A2"
         assert sheet["A1"].value == "When (UK time)"
@@ -191,8 +191,9 @@ def test_a_change_late_on_the_last_day_in_summer_time_is_included(plan, action, 
     assert notes == ["first minute", "late"]
 
 
-def test_the_export_takes_three_queries_however_many_rows(plan, lead, django_assert_num_queries):
-    """History, plan events and sign-offs: one query each, no query per row (N+1)."""
+def test_the_export_takes_four_queries_however_many_rows(plan, lead, django_assert_num_queries):
+    """History, plan events, sign-offs and change requests: one query each, no query per row
+    (N+1)."""
     actions = [ActionFactory(plan=plan, ref=f"R{i}", action_lead=lead) for i in range(5)]
     when = at(2026, 7, 10, 9, 0)
     HistoryEntry.objects.bulk_create(
@@ -224,8 +225,126 @@ def test_the_export_takes_three_queries_however_many_rows(plan, lead, django_ass
         SignOff.objects.create(
             closure=closure, decision=SignOff.Decision.APPROVED, decided_by=lead, decided_at=when
         )
-    with django_assert_num_queries(3):
+        ChangeRequest.objects.create(
+            action=action,
+            kind=ChangeRequest.Kind.END_DATE,
+            current_end_date=dt.date(2026, 7, 31),
+            proposed_end_date=dt.date(2026, 9, 30),
+            reason="Waiting for the new rota",
+            requested_by=lead,
+            requested_by_name="Ann Lead",
+            requested_at=when,
+        )
+    with django_assert_num_queries(4):
         rows = audit_rows(audit(plan))
     assert len(rows["History"]) == 500
     assert rows["Plan events"][0][7] == "Week ending Wed 8 Jul 2026"
     assert len(rows["Sign-offs"]) == 5
+    assert [r[3] for r in rows["Change requests"]] == ["R0", "R1", "R2", "R3", "R4"]
+
+
+def test_change_requests_and_baselines_read_as_the_action_page_shows_them(plan, action, lead, pmo):
+    """Raised, approved, refused and withdrawn, each with who, when, from and to, the reason
+    and the decision; the baseline taken is a plan event."""
+    lead.first_name, lead.last_name = "Ann", "Lead"
+    lead.save()
+    pmo.first_name, pmo.last_name = "Pat", "Office"
+    pmo.save()
+    baseline.baseline_take(plan=plan, by=pmo, reason="Approved by the board", now=at(2026, 7, 1, 9))
+    (moved,) = baseline.change_request_raise(
+        action=action,
+        by=lead,
+        reason="Rota not agreed until August",
+        proposed_end_date=dt.date(2027, 3, 31),
+        now=at(2026, 7, 6, 10),
+    )
+    baseline.change_request_approve(
+        request=moved, by=pmo, note="Agreed at EIB", now=at(2026, 7, 8, 14)
+    )
+    (scope,) = baseline.change_request_raise(
+        action=action,
+        by=lead,
+        reason="Only one ward can start",
+        proposed_requirement="Train the staff of ward 1.",
+        now=at(2026, 7, 9, 10),
+    )
+    baseline.change_request_refuse(
+        request=scope, by=pmo, note="The finding covers every ward", now=at(2026, 7, 10, 11)
+    )
+    (again,) = baseline.change_request_raise(
+        action=action,
+        by=lead,
+        reason="Still short",
+        proposed_end_date=dt.date(2027, 6, 30),
+        now=at(2026, 7, 20, 9),
+    )
+    baseline.change_request_withdraw(request=again, by=lead, now=at(2026, 8, 3, 9))
+
+    rows = audit_rows(audit(plan))
+
+    assert [r[2:] for r in rows["Change requests"]] == [
+        [
+            plan.name,
+            "T3",
+            "Change requested",
+            "end date",
+            "31/12/2026",
+            "31/03/2027",
+            "Ann Lead",
+            "Reason: Rota not agreed until August",
+        ],
+        [
+            plan.name,
+            "T3",
+            "Change approved",
+            "end date",
+            "31/12/2026",
+            "31/03/2027",
+            "Pat Office",
+            "Decision: Agreed at EIB Reason given: Rota not agreed until August",
+        ],
+        [
+            plan.name,
+            "T3",
+            "Change requested",
+            "requirement and actions",
+            "The Trust must ensure that risks are recorded and mitigated.",
+            "Train the staff of ward 1.",
+            "Ann Lead",
+            "Reason: Only one ward can start",
+        ],
+        [
+            plan.name,
+            "T3",
+            "Change refused",
+            "requirement and actions",
+            "The Trust must ensure that risks are recorded and mitigated.",
+            "Train the staff of ward 1.",
+            "Pat Office",
+            "Decision: The finding covers every ward Reason given: Only one ward can start",
+        ],
+        # Withdrawn on 3 August: after the range, so only its raising is in July's record.
+        [
+            plan.name,
+            "T3",
+            "Change requested",
+            "end date",
+            "31/03/2027",
+            "30/06/2027",
+            "Ann Lead",
+            "Reason: Still short",
+        ],
+    ]
+    assert rows["Change requests"][0][:2] == [dt.datetime(2026, 7, 6, 10), "2026-07-06T09:00:00Z"]
+    (event,) = rows["Plan events"]
+    assert event[4] == "Plan approved and baselined"
+    assert event[8] == "Pat Office"
+    assert event[9].endswith("1 action. Approved by the board")
+    # The action's history has the same story: the approval's change in its own field.
+    approved = [r for r in rows["History"] if r[4] == "Change approved"]
+    assert [r[5:8] for r in approved] == [["end date", "31/12/2026", "31/03/2027"]]
+
+    august = audit_rows(audit(plan, dt.date(2026, 8, 1), dt.date(2026, 8, 31)))
+    assert [r[4:9] for r in august["Change requests"]] == [
+        ["Change request withdrawn", "end date", "31/03/2027", "30/06/2027", "Ann Lead"]
+    ]
