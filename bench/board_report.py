@@ -6,6 +6,7 @@
     .venv/bin/python bench/board_report.py --charts   # also: each chart as SVG and as PNG
     .venv/bin/python bench/board_report.py --tune-gc report   # fewer GC passes in the render
     .venv/bin/python bench/board_report.py --sizes 2000 --programme   # with workstreams and KPIs
+    .venv/bin/python bench/board_report.py --sizes 400 --parts -n 2   # each part alone, CPU s
 
 Each plan has its own database, ``<bench database>_board400`` and ``_board2000``, generated on
 first use by ``bench/generate.py`` (the same generator and seed as the other benchmarks, at
@@ -443,6 +444,77 @@ def measure(kind: str, size: int, profile: bool, tuned: bool = False) -> dict:
     return result
 
 
+def _between(markup: str, start: str, end: str) -> tuple[str, str]:
+    """``markup`` cut at the first ``start`` tag opening up to the first ``end`` after it:
+    (what was cut out, what is left)."""
+    begin = markup.rfind("<", 0, markup.index(start))
+    stop = markup.index(end, begin) + len(end)
+    return markup[begin:stop], markup[:begin] + markup[stop:]
+
+
+def measure_parts(size: int, repeats: int) -> dict:
+    """Each part of the report rendered alone with the report's CSS, in this process (``--parts``).
+
+    CPU seconds (best of ``repeats``), so that a busy machine blurs them less: the floor, the
+    appendix, the off-track table, everything else with and without its charts, and the
+    HTML (template and charts, charts from the cache as on a second render).
+    """
+    import re
+
+    import weasyprint
+    from weasyprint.urls import URLFetcher
+
+    from bench.generate import bench_plan
+    from reporting.board.pdf import render_board_html
+    from reporting.board.services import board_report_document
+    from reporting.pdf import fewer_collections
+
+    _configure_generator(size)
+    _import_renderers()
+    document, _wall, build_cpu = _timed(
+        lambda: board_report_document(plan=bench_plan(), month=_report_month())
+    )
+    render_board_html(document)  # the charts into the cache
+    markup, _wall, html_cpu = _timed(lambda: render_board_html(document))
+    head = markup[: markup.index("<body>") + len("<body>")]
+    appendix, rest = _between(markup, 'class="app-section app-appendix"', "</section>")
+    off_track, others = _between(rest, 'class="app-long app-off-track"', "</table>")
+    parts = {
+        "floor (bare table)": floor_html(document["appendix"]["rows"]),
+        "the report's appendix": head + appendix + "</body></html>",
+        "off-track actions": head + off_track + "</body></html>",
+        "everything else": others,
+        "everything else, no charts": re.sub(r"<svg.*?</svg>", "", others, flags=re.S),
+        "the whole report": markup,
+    }
+    result: dict = {
+        "size": size,
+        "rows": len(document["appendix"]["rows"]),
+        "off_track_rows": len(document.get("off_track") or []),
+        "build_cpu_s": round(build_cpu, 3),
+        "html_cpu_s": round(html_cpu, 3),
+        "parts": {},
+    }
+    for name, part in parts.items():
+        best, pdf = float("inf"), b""
+        for _ in range(repeats):
+
+            def render(part: str = part) -> bytes:
+                with fewer_collections():
+                    return weasyprint.HTML(
+                        string=part, url_fetcher=URLFetcher(allowed_protocols=())
+                    ).write_pdf()
+
+            pdf, _wall, cpu = _timed(render)
+            best = min(best, cpu)
+        result["parts"][name] = {
+            "cpu_s": round(best, 3),
+            "pages": _pages(pdf),
+            "text_kib": round(len(re.sub(r"<[^>]+>", "", part)) / 1024, 1),
+        }
+    return result
+
+
 def _import_renderers() -> None:
     import matplotlib.figure  # noqa: F401
     import weasyprint  # noqa: F401
@@ -590,6 +662,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="plans with 8 workstreams, 150 KPIs and root causes (bench/programme.py)",
     )
+    parser.add_argument(
+        "--parts",
+        action="store_true",
+        help="only: each part of the report rendered alone, CPU s (best of -n)",
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.programme:
@@ -605,6 +682,8 @@ def main(argv: list[str] | None = None) -> int:
         _setup(size)
         if step == "prepare":
             print(json.dumps(prepare(size)))
+        elif step == "parts":
+            print(json.dumps(measure_parts(size, args.n)))
         else:
             tuned = args.tune_gc == "both" or (args.tune_gc == "report" and step == "report")
             print(json.dumps(measure(step, size, profile=args.profile, tuned=tuned)))
@@ -614,6 +693,10 @@ def main(argv: list[str] | None = None) -> int:
     for size in args.sizes:
         print(f"Preparing the {size:,}-action plan ({database_url(size).rsplit('/', 1)[-1]})…")
         datasets.append(_child("--child", "prepare", str(size)))
+    if args.parts:
+        return _print_parts(
+            [_child("--child", "parts", str(size), "-n", str(args.n)) for size in args.sizes]
+        )
     runs: list[dict] = []
     for _ in range(args.n):
         for size in args.sizes:
@@ -727,6 +810,27 @@ def main(argv: list[str] | None = None) -> int:
             },
             indent=2,
         )
+    )
+    return 0
+
+
+def _print_parts(results: list[dict]) -> int:
+    load = os.getloadavg()[0]
+    for r in results:
+        print(
+            f"\n{r['size']:,} actions ({r['off_track_rows']} off track): each part alone, "
+            f"CPU s, best of the runs. Load average {load:.1f} on {os.cpu_count()} CPUs."
+        )
+        print(f"{'part':<28} {'pages':>5} {'text KiB':>8} {'CPU s':>6}")
+        for name, part in r["parts"].items():
+            print(
+                f"{name:<28} {part['pages'] or '-':>5} {part['text_kib']:>8} {part['cpu_s']:>6.2f}"
+            )
+        print(f"{'building the document':<28} {'':>5} {'':>8} {r['build_cpu_s']:>6.2f}")
+        print(f"{'the HTML (charts cached)':<28} {'':>5} {'':>8} {r['html_cpu_s']:>6.2f}")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "board_report_parts.json").write_text(
+        json.dumps({"load_average": round(load, 2), "results": results}, indent=2)
     )
     return 0
 
