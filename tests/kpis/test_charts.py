@@ -107,3 +107,25 @@ def test_numbers_are_written_as_people_write_them():
     assert format_number(1204.0) == "1,204"
     assert format_number(0.0312) == "0.0312"
     assert format_number(1 / 3) == "0.3333"
+
+
+def test_a_chart_drawn_before_comes_from_the_cache_byte_for_byte(monthly_values, monkeypatch):
+    from django.core.cache import cache
+
+    from kpis import charts
+
+    cache.clear()
+    drawn = []
+    draw = charts._draw_svg
+    monkeypatch.setattr(charts, "_draw_svg", lambda *a: drawn.append(a) or draw(*a))
+    kpi = _kpi(target=70.0)
+
+    first = kpi_chart_svg(kpi, monthly_values)
+    again = kpi_chart_svg(kpi, monthly_values)
+    other_numbers = kpi_chart_svg(kpi, monthly_values[:-1])
+    other_unit = kpi_chart_svg(_kpi(target=70.0, unit="%"), monthly_values)
+
+    assert again == first
+    assert len(drawn) == 3  # the first, then only the charts whose numbers or unit differ
+    assert other_numbers != first
+    assert other_unit != first
