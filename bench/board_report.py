@@ -646,7 +646,7 @@ def _median(runs: list[dict], key: str) -> float:
     return round(statistics.median(r[key] for r in runs), 3)
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-n", type=int, default=3, help="runs per measurement (3)")
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
@@ -668,35 +668,34 @@ def main(argv: list[str] | None = None) -> int:
         help="only: each part of the report rendered alone, CPU s (best of -n)",
     )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.programme:
-        os.environ[PROGRAMME_ENV] = "1"  # the children read it: their own databases
+    return parser
 
-    if args.child:  # in a fresh process: one step, its result as JSON on the last line
-        step, *rest = args.child
-        if step == "charts":  # no database: charts are drawn from numbers
-            sys.path.insert(0, str(ROOT))
-            print(json.dumps(measure_charts(int(rest[0]))))
-            return 0
-        size = int(rest[0])
-        _setup(size)
-        if step == "prepare":
-            print(json.dumps(prepare(size)))
-        elif step == "parts":
-            print(json.dumps(measure_parts(size, args.n)))
-        else:
-            tuned = args.tune_gc == "both" or (args.tune_gc == "report" and step == "report")
-            print(json.dumps(measure(step, size, profile=args.profile, tuned=tuned)))
+
+def _run_child_step(args: argparse.Namespace) -> int:
+    """In a fresh process: one step, its result as JSON on the last line."""
+    step, *rest = args.child
+    if step == "charts":  # no database: charts are drawn from numbers
+        sys.path.insert(0, str(ROOT))
+        print(json.dumps(measure_charts(int(rest[0]))))
         return 0
+    size = int(rest[0])
+    _setup(size)
+    if step == "prepare":
+        print(json.dumps(prepare(size)))
+    elif step == "parts":
+        print(json.dumps(measure_parts(size, args.n)))
+    else:
+        tuned = args.tune_gc == "both" or (args.tune_gc == "report" and step == "report")
+        print(json.dumps(measure(step, size, profile=args.profile, tuned=tuned)))
+    return 0
 
+
+def _measure_all(args: argparse.Namespace) -> tuple[list[dict], list[dict]]:
+    """Prepare each plan, then the report and the floor of each, alternating, ``-n`` times."""
     datasets = []
     for size in args.sizes:
         print(f"Preparing the {size:,}-action plan ({database_url(size).rsplit('/', 1)[-1]})…")
         datasets.append(_child("--child", "prepare", str(size)))
-    if args.parts:
-        return _print_parts(
-            [_child("--child", "parts", str(size), "-n", str(args.n)) for size in args.sizes]
-        )
     runs: list[dict] = []
     for _ in range(args.n):
         for size in args.sizes:
@@ -705,11 +704,12 @@ def main(argv: list[str] | None = None) -> int:
                 if args.tune_gc:
                     extra = (*extra, "--tune-gc", args.tune_gc)
                 runs.append(_child(*extra, "--child", kind, str(size)))
-    chart_results = _child("--child", "charts", "7") if args.charts else []
+    return datasets, runs
 
-    load = os.getloadavg()[0]
+
+def _summarise(runs: list[dict], sizes: list[int]) -> list[dict]:
     summary = []
-    for size in args.sizes:
+    for size in sizes:
         report = [r for r in runs if r["size"] == size and r["kind"] == "report"]
         floor = [r for r in runs if r["size"] == size and r["kind"] == "floor"]
         summary.append(
@@ -731,7 +731,11 @@ def main(argv: list[str] | None = None) -> int:
                 "pdf_kib": round(report[0]["pdf_bytes"] / 1024),
             }
         )
+    return summary
 
+
+def _print_summary(args: argparse.Namespace, runs: list[dict], summary: list[dict], load: float):
+    """The table; adds each plan's ratios to the floor to ``summary``."""
     tuning = {
         None: "",
         "report": " Garbage collection tuned in the report's render.",
@@ -763,33 +767,63 @@ def main(argv: list[str] | None = None) -> int:
         f"{statistics.median(s['imports_s'] for s in summary):.2f} s. "
         f"Load average {load:.1f} on {os.cpu_count()} CPUs."
     )
-    checks = []
-    for s in summary:
-        # Measured in the same run: the report against its own bare-appendix floor.
-        checks.append(
-            (
-                f"{s['size']:,} actions within {TARGET_FLOOR_RATIO}x the floor",
-                f"{s['ratio_to_floor']:.2f}x",
-                s["ratio_to_floor"] <= TARGET_FLOOR_RATIO,
-            )
+
+
+def _checks(summary: list[dict]) -> list[tuple[str, str, bool]]:
+    """Measured in the same run: each report against its own bare-appendix floor."""
+    checks = [
+        (
+            f"{s['size']:,} actions within {TARGET_FLOOR_RATIO}x the floor",
+            f"{s['ratio_to_floor']:.2f}x",
+            s["ratio_to_floor"] <= TARGET_FLOOR_RATIO,
         )
+        for s in summary
+    ]
     for label, value, ok in checks:
         print(f"  {'PASS' if ok else 'MISS'}  {label}: {value}")
+    return checks
+
+
+def _print_charts(chart_results: list[dict]) -> None:
+    print(
+        "\nCharts: CPU ms to make each, and for WeasyPrint to lay out an A4 page of it "
+        "(medians of 7)."
+    )
+    print(
+        f"{'chart':<30} {'format':>6} {'make':>6} {'WeasyPrint':>10} {'both':>6} "
+        f"{'markup KiB':>10} {'PDF KiB':>8}"
+    )
+    for c in chart_results:
+        print(
+            f"{c['chart']:<30} {c['format']:>6} {c['make_cpu_ms']:>6.0f} "
+            f"{c['weasyprint_cpu_ms']:>10.0f} {c['both_cpu_ms']:>6.0f} "
+            f"{c['markup_kib']:>10.1f} {c['pdf_kib']:>8.1f}"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.programme:
+        os.environ[PROGRAMME_ENV] = "1"  # the children read it: their own databases
+    if args.child:
+        return _run_child_step(args)
+    if args.parts:
+        for size in args.sizes:
+            print(f"Preparing the {size:,}-action plan…")
+            _child("--child", "prepare", str(size))
+        return _print_parts(
+            [_child("--child", "parts", str(size), "-n", str(args.n)) for size in args.sizes]
+        )
+
+    datasets, runs = _measure_all(args)
+    chart_results = _child("--child", "charts", "7") if args.charts else []
+
+    load = os.getloadavg()[0]
+    summary = _summarise(runs, args.sizes)
+    _print_summary(args, runs, summary, load)
+    checks = _checks(summary)
     if chart_results:
-        print(
-            "\nCharts: CPU ms to make each, and for WeasyPrint to lay out an A4 page of it "
-            "(medians of 7)."
-        )
-        print(
-            f"{'chart':<30} {'format':>6} {'make':>6} {'WeasyPrint':>10} {'both':>6} "
-            f"{'markup KiB':>10} {'PDF KiB':>8}"
-        )
-        for c in chart_results:
-            print(
-                f"{c['chart']:<30} {c['format']:>6} {c['make_cpu_ms']:>6.0f} "
-                f"{c['weasyprint_cpu_ms']:>10.0f} {c['both_cpu_ms']:>6.0f} "
-                f"{c['markup_kib']:>10.1f} {c['pdf_kib']:>8.1f}"
-            )
+        _print_charts(chart_results)
     if args.profile:
         names = ", ".join(f"board_report_{size}.profile.txt" for size in args.sizes)
         print(f"\nProfiles of the render in {RESULTS}: {names}")

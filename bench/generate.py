@@ -513,6 +513,232 @@ def _plan(now: dt.datetime, weeks: int) -> tuple[Plan, list[dt.datetime], dt.dat
     return plan, past, due_next
 
 
+def _inspection(plan: Plan, deadlines: list[dt.datetime]) -> Inspection:
+    """The inspection the plan answers, published a month before its cycle starts."""
+    cycle_start = plan.cycle_starts_on
+    inspection = Inspection.objects.create(
+        provider=TRUST,
+        kind=Inspection.Kind.COMPREHENSIVE,
+        visit_start=cycle_start - dt.timedelta(days=120),
+        visit_end=cycle_start - dt.timedelta(days=117),
+        published_on=cycle_start - dt.timedelta(days=30),
+        summary="Requires improvement overall; inadequate in safe.",
+    )
+    plan.inspection = inspection
+    plan.save()
+    Plan.objects.filter(pk=plan.pk).update(created_at=deadlines[0] - dt.timedelta(days=7))
+    return inspection
+
+
+def _findings(rng: random.Random, inspection: Inspection) -> list[Finding]:
+    """400 findings, each answered by about five actions of the same kind and service."""
+    findings = []
+    for n in range(ACTIONS // ACTIONS_PER_FINDING):
+        kind = _weighted(rng, KIND_WEIGHTS)
+        theme = rng.choice(THEMES)
+        findings.append(
+            Finding(
+                inspection=inspection,
+                ref=f"F{n + 1:03d}",
+                kind=kind,
+                core_service=rng.choice(DEPARTMENTS),
+                key_question=rng.choice(KeyQuestion.values),
+                regulation=rng.choice(REGULATIONS),
+                text=f"The trust must {REQUIREMENTS[theme]}.",
+            )
+        )
+    Finding.objects.bulk_create(findings, batch_size=BATCH)
+    return findings
+
+
+def _lead_for(rng: random.Random, n: int, leads: list, lead_weights: list[float]):
+    """Everyone leads at least one action, a few lead many (matrons, managers)."""
+    if n < LEADS:
+        return leads[n]
+    if n < LEADS + UNASSIGNED:
+        return None
+    return rng.choices(leads, weights=lead_weights)[0]
+
+
+def _actions(
+    rng: random.Random, plan: Plan, findings: list[Finding], leads: list, weeks: int
+) -> tuple[list[Action], list[tuple[list[str], int]]]:
+    """The plan's actions and each one's weekly statuses (and the week it closed)."""
+    cycle_start = plan.cycle_starts_on
+    lead_weights = [1 / (rank + 1) ** 0.4 for rank in range(LEADS)]
+    by_kind: Counter = Counter()
+    actions, trajectories = [], []
+    for n in range(ACTIONS):
+        finding = findings[n // ACTIONS_PER_FINDING]
+        by_kind[finding.kind] += 1
+        theme = rng.choice(THEMES)
+        lead = _lead_for(rng, n, leads, lead_weights)
+        status = _weighted(rng, STATUS_WEIGHTS)
+        start = cycle_start + dt.timedelta(days=rng.randint(0, 180))
+        statuses, closed = _trajectory(rng, status, weeks)
+        if lead is None:
+            statuses = []
+        verb = "must" if finding.kind != FindingKind.SHOULD else "should"
+        actions.append(
+            Action(
+                plan=plan,
+                ref=f"{KIND_PREFIX[finding.kind]}{by_kind[finding.kind]}",
+                theme=theme,
+                department=finding.core_service,
+                kind=finding.kind,
+                requirement=(
+                    f"The trust {verb} {REQUIREMENTS[theme]}. Actions: "
+                    + "; ".join(rng.sample(STEPS, k=rng.randint(2, 4)))
+                    + "."
+                ),
+                action_lead=lead,
+                start_date=start,
+                end_date=start + dt.timedelta(days=rng.randint(30, 540)),
+                status=status,
+                version=1 + len(statuses),
+            )
+        )
+        trajectories.append((statuses, closed))
+    Action.objects.bulk_create(actions, batch_size=1000)
+    return actions, trajectories
+
+
+def _links(
+    rng: random.Random, actions: list[Action], findings: list[Finding], roles: list
+) -> dict[int, str]:
+    """Each action's exec roles (one, or two for a quarter) and finding; the roles' codes."""
+    exec_through = Action.exec_roles.through
+    finding_through = Action.findings.through
+    held_by = {a.pk: rng.sample(roles, k=1 if rng.random() < 0.75 else 2) for a in actions}
+    exec_through.objects.bulk_create(
+        [exec_through(action_id=pk, execrole_id=r.pk) for pk, rs in held_by.items() for r in rs],
+        batch_size=BATCH,
+    )
+    finding_through.objects.bulk_create(
+        [
+            finding_through(action_id=a.pk, finding_id=findings[i // ACTIONS_PER_FINDING].pk)
+            for i, a in enumerate(actions)
+        ],
+        batch_size=BATCH,
+    )
+    return {pk: "/".join(sorted(r.code for r in rs)) for pk, rs in held_by.items()}
+
+
+def _periods(
+    rng: random.Random, plan: Plan, deadlines: list[dt.datetime], due_next: dt.datetime
+) -> list[ReportingPeriod]:
+    """The weeks locked at their deadline, then the open one."""
+    return ReportingPeriod.objects.bulk_create(
+        [
+            ReportingPeriod(
+                plan=plan,
+                deadline=d,
+                locked_at=d,
+                lock_kind=ReportingPeriod.LockKind.SCHEDULED,
+                lock_recorded_at=d + dt.timedelta(seconds=rng.randint(1, 110)),
+            )
+            for d in deadlines
+        ]
+        + [ReportingPeriod(plan=plan, deadline=due_next)]
+    )
+
+
+def _held_status(action: Action, statuses: list[str], closed: int, week: int) -> str:
+    """The action's status as the week's lock froze it."""
+    if week >= closed:
+        return Status.BLUE
+    if statuses:
+        return statuses[week]
+    return action.status if action.status != Status.BLUE else Status.GREEN
+
+
+class _Writer:
+    """Rows written in batches, counted."""
+
+    def __init__(self) -> None:
+        self.updates: list[WeeklyUpdate] = []
+        self.shots: list[PeriodSnapshot] = []
+        self.n_updates = self.n_shots = 0
+
+    def flush(self, *, at_least: int = 0) -> None:
+        if self.updates and len(self.updates) >= at_least:
+            WeeklyUpdate.objects.bulk_create(self.updates, batch_size=BATCH)
+            self.n_updates += len(self.updates)
+            self.updates = []
+        if self.shots and len(self.shots) >= at_least:
+            PeriodSnapshot.objects.bulk_create(self.shots, batch_size=BATCH)
+            self.n_shots += len(self.shots)
+            self.shots = []
+
+
+def _locked_weeks(
+    rng: random.Random,
+    writer: _Writer,
+    actions: list[Action],
+    trajectories: list[tuple[list[str], int]],
+    periods: list[ReportingPeriod],
+    frozen: dict[int, dict] | None,
+) -> None:
+    """Each locked week: the updates its leads saved (bar the missed) and, with ``frozen``,
+    the lock's snapshot of every action."""
+    for week, period in enumerate(periods):
+        for action, (statuses, closed) in zip(actions, trajectories, strict=True):
+            update = None
+            if week < len(statuses) and rng.random() >= MISSED_UPDATE_RATE:
+                status = statuses[week]
+                update = WeeklyUpdate(
+                    action=action,
+                    period=period,
+                    status=status,
+                    narrative=_narrative(rng, status),
+                    author_id=action.action_lead_id,
+                    submitted_at=period.deadline
+                    - dt.timedelta(minutes=rng.randint(20, 6 * 24 * 60)),
+                    revision=1 if rng.random() < 0.9 else 2,
+                )
+                writer.updates.append(update)
+            if frozen is not None:
+                writer.shots.append(
+                    PeriodSnapshot(
+                        period=period,
+                        action=action,
+                        action_status=_held_status(action, statuses, closed, week),
+                        updated=update is not None,
+                        update_status=update.status if update else "",
+                        narrative=update.narrative if update else "",
+                        action_lead_id=action.action_lead_id,
+                        **frozen[action.pk],
+                    )
+                )
+        writer.flush(at_least=BATCH)
+
+
+def _open_week(
+    rng: random.Random,
+    writer: _Writer,
+    actions: list[Action],
+    open_period: ReportingPeriod,
+    since: dt.datetime,
+    now: dt.datetime,
+) -> None:
+    """The open period, part-way through: some leads have updated already."""
+    span = max(60, int((now - since).total_seconds()))
+    for action in actions:
+        if action.status == Status.BLUE or action.action_lead_id is None:
+            continue
+        if rng.random() < UPDATED_SO_FAR:
+            writer.updates.append(
+                WeeklyUpdate(
+                    action=action,
+                    period=open_period,
+                    status=action.status,
+                    narrative=_narrative(rng, action.status),
+                    author_id=action.action_lead_id,
+                    submitted_at=since + dt.timedelta(seconds=rng.randint(1, span - 1)),
+                )
+            )
+
+
 def generate(
     *,
     now: dt.datetime | None = None,
@@ -527,183 +753,17 @@ def generate(
     with transaction.atomic():
         plan, deadlines, due_next = _plan(now, weeks)
         leads, roles, pmo = _users(rng, now)
-        cycle_start = plan.cycle_starts_on
-        inspection = Inspection.objects.create(
-            provider=TRUST,
-            kind=Inspection.Kind.COMPREHENSIVE,
-            visit_start=cycle_start - dt.timedelta(days=120),
-            visit_end=cycle_start - dt.timedelta(days=117),
-            published_on=cycle_start - dt.timedelta(days=30),
-            summary="Requires improvement overall; inadequate in safe.",
-        )
-        plan.inspection = inspection
-        plan.save()
-        Plan.objects.filter(pk=plan.pk).update(created_at=deadlines[0] - dt.timedelta(days=7))
-
-        # 400 findings, each answered by about five actions of the same kind and service.
-        findings = []
-        for n in range(ACTIONS // ACTIONS_PER_FINDING):
-            kind = _weighted(rng, KIND_WEIGHTS)
-            theme = rng.choice(THEMES)
-            findings.append(
-                Finding(
-                    inspection=inspection,
-                    ref=f"F{n + 1:03d}",
-                    kind=kind,
-                    core_service=rng.choice(DEPARTMENTS),
-                    key_question=rng.choice(KeyQuestion.values),
-                    regulation=rng.choice(REGULATIONS),
-                    text=f"The trust must {REQUIREMENTS[theme]}.",
-                )
-            )
-        Finding.objects.bulk_create(findings, batch_size=BATCH)
-
-        # Leads: everyone leads at least one action, a few lead many (matrons, managers).
-        lead_weights = [1 / (rank + 1) ** 0.4 for rank in range(LEADS)]
-        by_kind: Counter = Counter()
-        actions, trajectories = [], []
-        for n in range(ACTIONS):
-            finding = findings[n // ACTIONS_PER_FINDING]
-            by_kind[finding.kind] += 1
-            theme = rng.choice(THEMES)
-            if n < LEADS:
-                lead = leads[n]
-            elif n < LEADS + UNASSIGNED:
-                lead = None
-            else:
-                lead = rng.choices(leads, weights=lead_weights)[0]
-            status = _weighted(rng, STATUS_WEIGHTS)
-            start = cycle_start + dt.timedelta(days=rng.randint(0, 180))
-            statuses, closed = _trajectory(rng, status, weeks)
-            if lead is None:
-                statuses = []
-            verb = "must" if finding.kind != FindingKind.SHOULD else "should"
-            actions.append(
-                Action(
-                    plan=plan,
-                    ref=f"{KIND_PREFIX[finding.kind]}{by_kind[finding.kind]}",
-                    theme=theme,
-                    department=finding.core_service,
-                    kind=finding.kind,
-                    requirement=(
-                        f"The trust {verb} {REQUIREMENTS[theme]}. Actions: "
-                        + "; ".join(rng.sample(STEPS, k=rng.randint(2, 4)))
-                        + "."
-                    ),
-                    action_lead=lead,
-                    start_date=start,
-                    end_date=start + dt.timedelta(days=rng.randint(30, 540)),
-                    status=status,
-                    version=1 + len(statuses),
-                )
-            )
-            trajectories.append((statuses, closed))
-        Action.objects.bulk_create(actions, batch_size=1000)
-
-        exec_through = Action.exec_roles.through
-        finding_through = Action.findings.through
-        held_by = {a.pk: rng.sample(roles, k=1 if rng.random() < 0.75 else 2) for a in actions}
-        codes = {pk: "/".join(sorted(r.code for r in rs)) for pk, rs in held_by.items()}
-        exec_through.objects.bulk_create(
-            [
-                exec_through(action_id=pk, execrole_id=r.pk)
-                for pk, rs in held_by.items()
-                for r in rs
-            ],
-            batch_size=BATCH,
-        )
-        finding_through.objects.bulk_create(
-            [
-                finding_through(action_id=a.pk, finding_id=findings[i // ACTIONS_PER_FINDING].pk)
-                for i, a in enumerate(actions)
-            ],
-            batch_size=BATCH,
-        )
-
-        periods = ReportingPeriod.objects.bulk_create(
-            [
-                ReportingPeriod(
-                    plan=plan,
-                    deadline=d,
-                    locked_at=d,
-                    lock_kind=ReportingPeriod.LockKind.SCHEDULED,
-                    lock_recorded_at=d + dt.timedelta(seconds=rng.randint(1, 110)),
-                )
-                for d in deadlines
-            ]
-            + [ReportingPeriod(plan=plan, deadline=due_next)]
-        )
-        open_period = periods[-1]
-
-        frozen = _snapshot_copies(actions, codes) if snapshots else {}
-        updates: list[WeeklyUpdate] = []
-        shots: list[PeriodSnapshot] = []
-        n_updates = n_shots = 0
-        for week, period in enumerate(periods[:-1]):
-            for action, (statuses, closed) in zip(actions, trajectories, strict=True):
-                update = None
-                if week < len(statuses) and rng.random() >= MISSED_UPDATE_RATE:
-                    status = statuses[week]
-                    update = WeeklyUpdate(
-                        action=action,
-                        period=period,
-                        status=status,
-                        narrative=_narrative(rng, status),
-                        author_id=action.action_lead_id,
-                        submitted_at=period.deadline
-                        - dt.timedelta(minutes=rng.randint(20, 6 * 24 * 60)),
-                        revision=1 if rng.random() < 0.9 else 2,
-                    )
-                    updates.append(update)
-                if snapshots:
-                    if week >= closed:
-                        held = Status.BLUE
-                    elif statuses:
-                        held = statuses[week]
-                    else:
-                        held = action.status if action.status != Status.BLUE else Status.GREEN
-                    shots.append(
-                        PeriodSnapshot(
-                            period=period,
-                            action=action,
-                            action_status=held,
-                            updated=update is not None,
-                            update_status=update.status if update else "",
-                            narrative=update.narrative if update else "",
-                            action_lead_id=action.action_lead_id,
-                            **frozen[action.pk],
-                        )
-                    )
-            if len(updates) >= BATCH:
-                WeeklyUpdate.objects.bulk_create(updates, batch_size=BATCH)
-                n_updates += len(updates)
-                updates = []
-            if len(shots) >= BATCH:
-                PeriodSnapshot.objects.bulk_create(shots, batch_size=BATCH)
-                n_shots += len(shots)
-                shots = []
-
-        # The open period, part-way through: some leads have updated already.
+        inspection = _inspection(plan, deadlines)
+        findings = _findings(rng, inspection)
+        actions, trajectories = _actions(rng, plan, findings, leads, weeks)
+        codes = _links(rng, actions, findings, roles)
+        periods = _periods(rng, plan, deadlines, due_next)
+        frozen = _snapshot_copies(actions, codes) if snapshots else None
+        writer = _Writer()
+        _locked_weeks(rng, writer, actions, trajectories, periods[:-1], frozen)
         since = max(deadlines[-1], now - dt.timedelta(days=6))
-        span = max(60, int((now - since).total_seconds()))
-        for action in actions:
-            if action.status == Status.BLUE or action.action_lead_id is None:
-                continue
-            if rng.random() < UPDATED_SO_FAR:
-                updates.append(
-                    WeeklyUpdate(
-                        action=action,
-                        period=open_period,
-                        status=action.status,
-                        narrative=_narrative(rng, action.status),
-                        author_id=action.action_lead_id,
-                        submitted_at=since + dt.timedelta(seconds=rng.randint(1, span - 1)),
-                    )
-                )
-        WeeklyUpdate.objects.bulk_create(updates, batch_size=BATCH)
-        PeriodSnapshot.objects.bulk_create(shots, batch_size=BATCH)
-        n_updates += len(updates)
-        n_shots += len(shots)
+        _open_week(rng, writer, actions, periods[-1], since, now)
+        writer.flush()
 
         PlanEvent.objects.create(
             plan=plan,
@@ -722,8 +782,8 @@ def generate(
         open_actions=sum(1 for a in actions if a.status != Status.BLUE),
         leads=len(leads),
         periods_locked=len(deadlines),
-        weekly_updates=n_updates,
-        snapshots=n_shots,
+        weekly_updates=writer.n_updates,
+        snapshots=writer.n_shots,
         seconds=time.perf_counter() - started,
     )
 

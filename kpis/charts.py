@@ -12,7 +12,6 @@ The points also differ in shape, and the data table says each point's type in wo
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
 import html
@@ -97,45 +96,13 @@ def _date_format(dates: list[dt.date]) -> str:
     return "%b %Y" if len(months) == len(dates) else "%d %b %Y"
 
 
-logger = logging.getLogger(__name__)
-
-# A chart is drawn from its numbers only, so one drawn is kept in Django's cache (Redis in
-# production) under a hash of what it shows and of the code that draws it: the board
-# dashboard and the workstream pages show the same charts on every view, the PDF worker
-# again. Editing this module or the SPC rules changes every key.
-_SOURCE_HASH = hashlib.blake2b(
-    Path(__file__).read_bytes() + Path(spc.__file__).read_bytes(), digest_size=8
-).hexdigest()
-CHART_CACHE_SECONDS = 60 * 60 * 24
-
-
-def _draw_cached(title: str, kpi: Kpi, chart: spc.Chart | None, fmt: str) -> str:
-    """``_draw``, remembered: the same title, KPI, points and format draw the same SVG."""
-    shown = [title, kpi.pk, kpi.unit, fmt, dataclasses.asdict(chart) if chart else None]
-    raw = json.dumps(shown, sort_keys=True, default=str)
-    key = f"kpi-chart:{_SOURCE_HASH}:{hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()}"
-    try:
-        found = cache.get(key)
-    except Exception:  # a cache outage only costs drawing time
-        logger.warning("A KPI chart could not be read from the cache", exc_info=True)
-        found = None
-    if isinstance(found, str):
-        return found
-    svg = _draw(title, kpi, chart, fmt)
-    try:
-        cache.set(key, svg, CHART_CACHE_SECONDS)
-    except Exception:
-        logger.warning("A KPI chart could not be written to the cache", exc_info=True)
-    return svg
-
-
 def kpi_chart(kpi: Kpi, values: Iterable[Any]) -> KpiChart:
     """The KPI's XmR chart, its summary and data table, from its values (any order)."""
     series = _series(values)
     title = f"{kpi.name}: XmR chart"
     unit = kpi.unit
     if not series:
-        svg = _draw_cached(title, kpi, None, "")
+        svg = _draw(title, kpi, None, "")
         return KpiChart(title, svg, None, "No values have been entered yet.", [], [])
     chart = spc.xmr_chart(series, direction=kpi.direction, target=kpi.target)
     fmt = _date_format([p.date for p in chart.points])
@@ -148,7 +115,7 @@ def kpi_chart(kpi: Kpi, values: Iterable[Any]) -> KpiChart:
         ]
         for p in chart.points
     ]
-    svg = _draw_cached(title, kpi, chart, fmt)
+    svg = _draw(title, kpi, chart, fmt)
     return KpiChart(title, svg, chart, chart_summary(kpi, chart), headers, rows)
 
 
@@ -181,7 +148,36 @@ def chart_summary(kpi: Kpi, chart: spc.Chart) -> str:
     return " ".join(parts)
 
 
+logger = logging.getLogger(__name__)
+
+# A chart is drawn from its numbers only, so one drawn is kept in Django's cache (Redis in
+# production) under a hash of what it is drawn from and of this module, as the board
+# report's own charts are: the board report's workstream pages draw up to 150 (75 ms of
+# CPU each), and a report made again, or its PDF after its preview, draws none of them.
+_SOURCE_HASH = hashlib.blake2b(Path(__file__).read_bytes(), digest_size=8).hexdigest()
+CHART_CACHE_SECONDS = 60 * 60 * 24
+
+
 def _draw(title: str, kpi: Kpi, chart: spc.Chart | None, fmt: str) -> str:
+    """The chart's inline SVG, from the cache when these numbers have been drawn before."""
+    raw = json.dumps([title, kpi.pk, kpi.unit, repr(chart), fmt])
+    key = f"kpi-chart:{_SOURCE_HASH}:{hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()}"
+    try:
+        found = cache.get(key)
+    except Exception:  # a cache outage only costs drawing time
+        logger.warning("A KPI chart could not be read from the cache", exc_info=True)
+        found = None
+    if isinstance(found, str):
+        return found
+    svg = _draw_svg(title, kpi, chart, fmt)
+    try:
+        cache.set(key, svg, CHART_CACHE_SECONDS)
+    except Exception:
+        logger.warning("A KPI chart could not be written to the cache", exc_info=True)
+    return svg
+
+
+def _draw_svg(title: str, kpi: Kpi, chart: spc.Chart | None, fmt: str) -> str:
     import matplotlib
     from matplotlib.figure import Figure
 

@@ -429,21 +429,9 @@ def cpu_per_save(config: GunicornConfig) -> dict:
 # Checks ----------------------------------------------------------------------------
 
 
-def count_rows(run: dict, plan_pk: int) -> dict:
-    """Every accepted save in the database exactly once; the lock froze what was before it."""
-    from django.db.models import Count
-
-    from actions.models import Action, HistoryEntry, PeriodSnapshot, ReportingPeriod, WeeklyUpdate
-
+def _check_updates(by_pair: dict, rows: dict) -> list[str]:
+    """Each (action, period) accepted: one row, at the last revision, with the last text."""
     problems: list[str] = []
-    accepted = run["accepted"]
-    by_pair: dict[tuple[int, int], list[dict]] = defaultdict(list)
-    for save in accepted:
-        by_pair[(save["action"], save["period"])].append(save)
-
-    rows = {
-        (u.action_id, u.period_id): u for u in WeeklyUpdate.objects.filter(action__plan_id=plan_pk)
-    }
     for pair, saves in by_pair.items():
         revisions = sorted(s["revision"] for s in saves)
         if revisions != list(range(1, len(saves) + 1)):
@@ -459,6 +447,14 @@ def count_rows(run: dict, plan_pk: int) -> dict:
             )
     for pair in set(rows) - set(by_pair):
         problems.append(f"{pair}: a row in the database that no accepted save made")
+    return problems
+
+
+def _check_history(accepted: list[dict], plan_pk: int) -> tuple[dict, list[str]]:
+    """One history entry per accepted save, per action."""
+    from django.db.models import Count
+
+    from actions.models import HistoryEntry
 
     accepted_per_action = Counter(s["action"] for s in accepted)
     history = dict(
@@ -470,12 +466,76 @@ def count_rows(run: dict, plan_pk: int) -> dict:
         .annotate(n=Count("id"))
         .order_by()
     )
-    for action_id in set(history) | set(accepted_per_action):
-        if history.get(action_id, 0) != accepted_per_action.get(action_id, 0):
-            problems.append(
-                f"action {action_id}: {accepted_per_action.get(action_id, 0)} saves accepted, "
-                f"{history.get(action_id, 0)} in its history"
-            )
+    problems = [
+        f"action {action_id}: {accepted_per_action.get(action_id, 0)} saves accepted, "
+        f"{history.get(action_id, 0)} in its history"
+        for action_id in set(history) | set(accepted_per_action)
+        if history.get(action_id, 0) != accepted_per_action.get(action_id, 0)
+    ]
+    return history, problems
+
+
+def _check_lock(run: dict, locked, rows: dict, plan_pk: int) -> tuple[dict, list[str]]:
+    """The lock's snapshot matches the saved updates; saves after it went to the next week."""
+    from actions.models import Action, PeriodSnapshot
+
+    problems: list[str] = []
+    accepted = run["accepted"]
+    lock = run["lock"]
+    snapshot = {s.action_id: s for s in PeriodSnapshot.objects.filter(period=locked)}
+    n_actions = Action.objects.filter(plan_id=plan_pk).count()
+    if len(snapshot) != n_actions:
+        problems.append(f"snapshot has {len(snapshot)} rows for {n_actions} actions")
+    for action_id, snap in snapshot.items():
+        row = rows.get((action_id, locked.pk))
+        if snap.updated != (row is not None) or (
+            row is not None and snap.narrative != row.narrative
+        ):
+            problems.append(f"action {action_id}: the snapshot differs from the saved update")
+    late = [s for s in accepted if s["period"] == locked.pk and s["sent"] > lock["finished"]]
+    if late:
+        problems.append(f"{len(late)} saves sent after the lock were accepted into it")
+    early_refusals = [r for r in run["refused"] if r["answered"] < lock["started"]]
+    if early_refusals:
+        problems.append(f"{len(early_refusals)} saves refused before the lock began")
+    wrong_period = [r for r in run["refused"] if r["period"] != locked.pk]
+    if wrong_period:
+        problems.append(f"{len(wrong_period)} refusals on a period that was not locked")
+    during = [
+        s
+        for s in accepted + run["refused"]
+        if s["answered"] >= lock["started"] and s["sent"] <= lock["finished"]
+    ]
+    lock_check = {
+        "period": locked.label,
+        "command_seconds": round(lock["finished"] - lock["started"], 2),
+        "command_ok": lock.get("returncode") == 0,
+        "saves_in_flight_during_lock": len(during),
+        "of_which_saved_before_the_lock": sum(1 for s in during if "revision" in s),
+        "of_which_refused_with_the_message": sum(1 for s in during if "next_period" in s),
+        "refused_with_the_message": len(run["refused"]),
+        "snapshot_rows": len(snapshot),
+    }
+    if lock.get("returncode") != 0:
+        problems.append(f"the lock command failed: {lock.get('output')}")
+    return lock_check, problems
+
+
+def count_rows(run: dict, plan_pk: int) -> dict:
+    """Every accepted save in the database exactly once; the lock froze what was before it."""
+    from actions.models import ReportingPeriod, WeeklyUpdate
+
+    accepted = run["accepted"]
+    by_pair: dict[tuple[int, int], list[dict]] = defaultdict(list)
+    for save in accepted:
+        by_pair[(save["action"], save["period"])].append(save)
+
+    rows = {
+        (u.action_id, u.period_id): u for u in WeeklyUpdate.objects.filter(action__plan_id=plan_pk)
+    }
+    problems = _check_updates(by_pair, rows)
+    history, history_problems = _check_history(accepted, plan_pk)
+    problems += history_problems
 
     lock_check: dict = {}
     locked = ReportingPeriod.objects.filter(plan_id=plan_pk, locked_at__isnull=False).first()
@@ -483,47 +543,8 @@ def count_rows(run: dict, plan_pk: int) -> dict:
         if locked is None:
             problems.append("the lock command ran but no period is locked")
         else:
-            lock = run["lock"]
-            snapshot = {s.action_id: s for s in PeriodSnapshot.objects.filter(period=locked)}
-            n_actions = Action.objects.filter(plan_id=plan_pk).count()
-            if len(snapshot) != n_actions:
-                problems.append(f"snapshot has {len(snapshot)} rows for {n_actions} actions")
-            for action_id, snap in snapshot.items():
-                row = rows.get((action_id, locked.pk))
-                if snap.updated != (row is not None) or (
-                    row is not None and snap.narrative != row.narrative
-                ):
-                    problems.append(
-                        f"action {action_id}: the snapshot differs from the saved update"
-                    )
-            late = [
-                s for s in accepted if s["period"] == locked.pk and s["sent"] > lock["finished"]
-            ]
-            if late:
-                problems.append(f"{len(late)} saves sent after the lock were accepted into it")
-            early_refusals = [r for r in run["refused"] if r["answered"] < lock["started"]]
-            if early_refusals:
-                problems.append(f"{len(early_refusals)} saves refused before the lock began")
-            wrong_period = [r for r in run["refused"] if r["period"] != locked.pk]
-            if wrong_period:
-                problems.append(f"{len(wrong_period)} refusals on a period that was not locked")
-            during = [
-                s
-                for s in accepted + run["refused"]
-                if s["answered"] >= lock["started"] and s["sent"] <= lock["finished"]
-            ]
-            lock_check = {
-                "period": locked.label,
-                "command_seconds": round(lock["finished"] - lock["started"], 2),
-                "command_ok": lock.get("returncode") == 0,
-                "saves_in_flight_during_lock": len(during),
-                "of_which_saved_before_the_lock": sum(1 for s in during if "revision" in s),
-                "of_which_refused_with_the_message": sum(1 for s in during if "next_period" in s),
-                "refused_with_the_message": len(run["refused"]),
-                "snapshot_rows": len(snapshot),
-            }
-            if lock.get("returncode") != 0:
-                problems.append(f"the lock command failed: {lock.get('output')}")
+            lock_check, lock_problems = _check_lock(run, locked, rows, plan_pk)
+            problems += lock_problems
     return {
         "accepted_saves": len(accepted),
         "rows_checked": len(by_pair),

@@ -109,19 +109,23 @@ def test_numbers_are_written_as_people_write_them():
     assert format_number(1 / 3) == "0.3333"
 
 
-def test_a_chart_is_drawn_once_for_the_same_numbers(monthly_values, monkeypatch):
+def test_a_chart_drawn_before_comes_from_the_cache_byte_for_byte(monthly_values, monkeypatch):
+    from django.core.cache import cache
+
     from kpis import charts
 
+    cache.clear()
     drawn = []
-    draw = charts._draw
-    monkeypatch.setattr(charts, "_draw", lambda *args: drawn.append(args[0]) or draw(*args))
+    draw = charts._draw_svg
+    monkeypatch.setattr(charts, "_draw_svg", lambda *a: drawn.append(a) or draw(*a))
     kpi = _kpi(target=70.0)
 
     first = kpi_chart_svg(kpi, monthly_values)
-    assert kpi_chart_svg(kpi, monthly_values) == first
-    assert len(drawn) == 1  # the second came from the cache
+    again = kpi_chart_svg(kpi, monthly_values)
+    other_numbers = kpi_chart_svg(kpi, monthly_values[:-1])
+    other_unit = kpi_chart_svg(_kpi(target=70.0, unit="%"), monthly_values)
 
-    changed = [*monthly_values[:-1], (monthly_values[-1][0], monthly_values[-1][1] + 1)]
-    assert kpi_chart_svg(kpi, changed) != first
-    kpi_chart_svg(_kpi(target=70.0, unit="%"), monthly_values)
-    assert len(drawn) == 3  # a new value, a new unit: drawn again
+    assert again == first
+    assert len(drawn) == 3  # the first, then only the charts whose numbers or unit differ
+    assert other_numbers != first
+    assert other_unit != first
