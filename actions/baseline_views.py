@@ -11,19 +11,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from improvement.forms import INVALID, add_errors
+
 from . import access, baseline
 from .baseline_forms import BaselineForm, ChangeRequestForm, DecisionForm
 from .models import BaselineDate, ChangeRequest
-
-INVALID = 422
-
-
-def _add_errors(form: Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _status(form: Form) -> int:
@@ -76,7 +68,7 @@ def baseline_take(request: HttpRequest, pk: int) -> HttpResponse:
                 plan=plan, by=request.user, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(
                 request,
@@ -123,7 +115,7 @@ def change_request_new(request: HttpRequest, pk: int) -> HttpResponse:
                 proposed_requirement=form.cleaned_data["proposed_requirement"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(
                 request,
@@ -166,7 +158,7 @@ def change_request_page(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.error(request, error.messages[0])
                 return redirect(change)
             except ValidationError as error:
-                _add_errors(form, error)
+                add_errors(form, error)
             else:
                 messages.success(
                     request,

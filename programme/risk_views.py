@@ -11,12 +11,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from actions.access import is_pmo
+from improvement.forms import INVALID
 from programme import risk_access as access
 from programme import risks as services
 from programme.models import RiskKind
 from programme.risk_forms import RiskForm, RiskLinksForm, RisksFileForm
-
-INVALID = 400
 
 
 def _form_errors(form, error: ValidationError) -> None:

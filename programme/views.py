@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from actions import access as plan_access
 from actions.access import is_pmo
 from actions.models import Action
+from improvement.forms import INVALID
 
 from . import access, selectors, services
 from .forms import (
@@ -30,7 +31,6 @@ from .forms import (
 )
 from .models import ProgrammeSettings
 
-INVALID = 422
 ACTIONS_SHOWN = 300
 
 

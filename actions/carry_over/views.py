@@ -10,12 +10,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from improvement.forms import INVALID, add_errors
+
 from .. import access
 from ..models import CarryOver, Inspection, Plan
 from ..pmo_forms import uk_date_field
 from . import plan_year
-
-INVALID = 422
 
 
 class NewPlanYearForm(forms.Form):
@@ -77,14 +77,6 @@ class NewPlanYearForm(forms.Form):
         ]
 
 
-def _add_errors(form: forms.Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
-
-
 @login_required
 def plan_year_start(request: HttpRequest, pk: int) -> HttpResponse:
     """Form, then a confirmation page with the counts, then the carry-over itself."""
@@ -109,7 +101,7 @@ def plan_year_start(request: HttpRequest, pk: int) -> HttpResponse:
                 inspection=form.cleaned_data["inspection"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(
                 request,

@@ -32,6 +32,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
+from improvement.people import display_name
+
 from .. import services
 from ..filters import SORTS, ActionFilter
 from ..importer import COLUMN_NAMES, KindWidget, plan_columns_of
@@ -106,12 +108,6 @@ def filtered_actions(*, plan: Plan, params: QueryDict) -> QuerySet:
     if key:
         return filtered.order_by(f"{'-' if sort.startswith('-') else ''}{key}", "id")
     return filtered.order_by("id")
-
-
-def _person(user) -> str:
-    if user is None:
-        return ""
-    return user.get_full_name() or user.get_username()
 
 
 def _importable_name(user) -> str:
@@ -195,12 +191,12 @@ def export_rows(*, plan: Plan, params: QueryDict, extra: list | None = None) -> 
                 action.start_date,
                 action.end_date,
                 *(column.values.get(action.pk, "") for column in extra),
-                _person(action.action_lead),
+                display_name(action.action_lead),
                 ", ".join(f.ref for f in action.findings.all()),
                 update.period.label if update else "",
                 Status(update.status).label if update else "",
                 update.narrative if update else "",
-                _person(update.author) if update else "",
+                display_name(update.author) if update else "",
                 saved.replace(tzinfo=None) if saved else None,
             ]
         )

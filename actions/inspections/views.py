@@ -20,13 +20,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from improvement.forms import INVALID
+
 from .. import access, import_jobs, import_previews
 from ..models import Action, Finding, ImportJob, Inspection, Plan
 from ..pmo_forms import ActionForm
 from . import findings_import, mapping, ratings
 from .forms import ColumnMappingForm, CompareForm, FindingsFileForm, RatingsGridForm
 
-INVALID = 422
 PENDING_KEY = "pending_findings_import"
 
 

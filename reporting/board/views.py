@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from actions import access as plan_access
 from actions.models import Plan
+from improvement.forms import INVALID
 
 from .. import access
 from ..models import BoardReport, BoardReportSending, Committee
@@ -22,8 +23,6 @@ from . import services
 from .content import add_months
 from .forms import BoardReportForm, CommitteeForm
 from .presenter import present_board
-
-INVALID = 422
 
 
 def _default_month(plan, today):

@@ -129,7 +129,7 @@ def test_the_pmo_adds_a_risk_and_links_it_by_ref(client, plan, pmo):
     assert response.status_code == 302
     assert list(risk.actions.all()) == [action]
     refused = client.post(reverse("risk_links", args=[risk.pk]), {"actions": "T3, Z9"})
-    assert refused.status_code == 400
+    assert refused.status_code == 422
     assert "No action with the ref Z9" in refused.content.decode()
     assert list(risk.actions.all()) == [action]
 
@@ -140,7 +140,7 @@ def test_the_pmo_imports_risks_and_sees_row_errors(client, plan, pmo):
 
     response = client.post(reverse("risk_import", args=[plan.pk]), {"file": bad})
 
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "Row 2:" in response.content.decode()
     assert not Risk.objects.exists()
     good = SimpleUploadedFile("risks.csv", b"Title,Kind\nOne,BAF\n", content_type="text/csv")
@@ -202,7 +202,7 @@ def test_a_closed_plan_refuses_changes(client, plan, risk, pmo):
         {"kind": "baf", "reference": "BAF 3", "title": "Changed", "status": "open", "score": "16"},
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 422
     risk.refresh_from_db()
     assert risk.title == "Quality of care"
 
