@@ -106,7 +106,7 @@ def test_lock_now_is_still_refused_to_a_lead(client, plan, lead):
 def test_a_blank_update_says_what_to_do(client, plan, action, lead):
     client.force_login(lead)
     with time_machine.travel(TUESDAY_3PM, tick=False):
-        period = services.period_current(plan=plan)
+        period = services.period_current_row(plan=plan)
         p = f"a{action.pk}"
         response = client.post(
             reverse("action_update", args=[action.pk]),
