@@ -18,6 +18,7 @@ from django.urls import reverse
 from actions import services
 from actions.models import PeriodSnapshot, PlanEvent, ReportingPeriod, WeeklyUpdate
 from improvement.roles import Role
+from integrations.services import calendar_feed_create
 from tests.factories import ActionFactory, ExecRoleFactory, UserFactory
 
 LONDON = ZoneInfo("Europe/London")
@@ -47,7 +48,11 @@ PLAN_PAGES = [
     "risk_list",
     "notice_list",
     "conditions_report",
+    "teams_settings",
 ]
+# The API (signed-in session), the plan's export (its "This period" filter reads the open
+# period) and the lead's calendar feed: built by _url from these names.
+API = ["api:plans", "api:actions", "api:periods", "api:updates"]
 EVERYONE = ["home", "plans", "exception_report_list"]
 PAGES = {
     Role.PMO: [
@@ -62,14 +67,31 @@ PAGES = {
         "api_tokens",
         *PLAN_PAGES,
         "action",
+        "plan_export:csv",
+        *API,
     ],
-    Role.ACTION_LEAD: [*EVERYONE, "my_actions", "action", "action_update", "plan"],
+    Role.ACTION_LEAD: [
+        *EVERYONE,
+        "my_actions",
+        "action",
+        "action_update",
+        "plan",
+        "calendar_feed",
+    ],
     Role.EXEC_LEAD: [*EVERYONE, "accountable_actions", "action", "plan", "board_dashboard"],
     Role.BOARD: [*EVERYONE, "plan", "board_reports", "board_dashboard", "kpi_list"],
 }
 
 
-def _url(name, *, plan, action):
+def _url(name, *, plan, action, user):
+    if name.startswith("api:"):
+        path = {"plans": "", "actions": "/actions", "periods": "/periods", "updates": "/updates"}
+        tail = name.removeprefix("api:")
+        return "/api/v1/plans" + (f"/{plan.pk}{path[tail]}" if path[tail] else "")
+    if name == "plan_export:csv":
+        return reverse("plan_export", args=[plan.pk, "csv"]) + "?updated=no"
+    if name == "calendar_feed":  # the token is made (a write) before the reads are counted
+        return reverse("calendar_feed", args=[calendar_feed_create(user=user)])
     if name == "action" or name == "action_update":
         return reverse(name, args=[action.pk])
     if name in PLAN_PAGES:
@@ -121,7 +143,7 @@ def test_no_page_a_role_opens_writes_to_the_database(client, plan, lead_action, 
     before = _counts()
     written = {}
     for name in PAGES[role]:
-        url = _url(name, plan=plan, action=lead_action)
+        url = _url(name, plan=plan, action=lead_action, user=people[role])
         with CaptureQueriesContext(connection) as queries:
             response = client.get(url)
         assert response.status_code < 500, url
