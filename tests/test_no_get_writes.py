@@ -212,3 +212,30 @@ def test_a_form_for_a_period_that_has_since_closed_is_refused(client, plan, lead
 
     assert response.status_code == 409
     assert not WeeklyUpdate.objects.exists()
+
+
+@time_machine.travel(MONDAY_9AM, tick=False)
+def test_an_htmx_first_save_counts_itself_in_the_progress_line(client, plan, lead_action, people):
+    client.force_login(people[Role.ACTION_LEAD])
+    page = client.get(reverse("my_actions")).content.decode()
+    deadline = services.period_current(plan=plan).deadline
+    assert f'value="{deadline.isoformat()}"' in page
+    p = f"a{lead_action.pk}"
+
+    response = client.post(
+        reverse("action_update", args=[lead_action.pk]),
+        {
+            f"{p}-status": "G",
+            f"{p}-narrative": "Audit done on every ward.",
+            f"{p}-period": "",
+            f"{p}-deadline": deadline.isoformat(),
+            f"{p}-base_revision": 0,
+        },
+        HTTP_HX_REQUEST="true",
+    )
+
+    assert response.status_code == 200
+    assert response.context["progress"]["done"] == 1
+    assert response.context["update"].period.pk == ReportingPeriod.objects.get(deadline=deadline).pk
+    # The card now names the period by its row.
+    assert f'name="{p}-period" value="{response.context["period"].pk}"' in response.content.decode()
