@@ -48,8 +48,17 @@ class UpdateForm(forms.Form):
         help_text="For example: DoN with ward managers.",
         error_messages={"max_length": "Keep who will do it to 200 characters or fewer."},
     )
-    period = forms.IntegerField(widget=forms.HiddenInput)
+    # The period's id; while the open period has no row yet (showing a page writes
+    # nothing), its deadline instead, and the save creates the row.
+    period = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    deadline = forms.DateTimeField(widget=forms.HiddenInput, required=False)
     base_revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("period") is None and cleaned.get("deadline") is None:
+            self.add_error("period", "This form has lost its period; open it again.")
+        return cleaned
 
 
 class LockNowForm(forms.Form):

@@ -301,10 +301,13 @@ class ActionQuerySet(models.QuerySet):
         return self.filter(exec_roles__holder=user).distinct()
 
     def with_update_state(self, period: ReportingPeriod) -> ActionQuerySet:
-        """Annotate ``updated_this_period`` for ``period``: one subquery, not one per row."""
+        """Annotate ``updated_this_period`` for ``period``: one subquery, not one per row.
+
+        ``period`` may be unsaved (the open period before anyone wrote to it): no update
+        has its id, so every action reads as not updated."""
         return self.annotate(
             updated_this_period=Exists(
-                WeeklyUpdate.objects.filter(action=OuterRef("pk"), period=period)
+                WeeklyUpdate.objects.filter(action=OuterRef("pk"), period_id=period.pk)
             )
         )
 

@@ -263,7 +263,7 @@ def accountable_actions(
     however many actions and plans.
     """
     latest = WeeklyUpdate.objects.filter(action=OuterRef("pk")).order_by("-period__deadline", "-id")
-    period_ids = [p.pk for p in periods.values()]
+    period_ids = [p.pk for p in periods.values() if p.pk is not None]  # unsaved: no updates
     actions = (
         Action.objects.open()
         .filter(pk__in=Action.objects.for_exec(user).values("pk"), plan_id__in=list(periods))

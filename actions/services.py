@@ -190,13 +190,31 @@ def period_for_deadline(*, plan: Plan, deadline: dt.datetime) -> ReportingPeriod
 
 
 def period_current(*, plan: Plan, now: dt.datetime | None = None) -> ReportingPeriod:
-    """The open period: the first one whose deadline is still ahead and not locked early."""
+    """The open period: the first one whose deadline is still ahead and not locked early.
+
+    Reads only, for pages: a period nobody has saved an update for or locked yet has no
+    row, and comes back unsaved (``pk`` None) with its plan and deadline. Writers that
+    need the row call ``period_current_row``, or pass this one to ``update_submit``,
+    which creates it inside its own transaction.
+    """
     now = _now(now)
     for deadline in schedule.deadlines_after(plan, now):
-        period = period_for_deadline(plan=plan, deadline=deadline)
+        # One row at most (period_deadline_unique): no ordering, so no join to the plan.
+        period = ReportingPeriod.objects.filter(plan=plan, deadline=deadline).order_by().first()
+        if period is None:
+            return ReportingPeriod(plan=plan, deadline=deadline)
+        period.plan = plan
         if not period.is_locked:
             return period
     raise AssertionError("unreachable: the schedule never ends")  # pragma: no cover
+
+
+def period_current_row(*, plan: Plan, now: dt.datetime | None = None) -> ReportingPeriod:
+    """The open period's row, created the first time a writer needs it (reminders, nudges)."""
+    period = period_current(plan=plan, now=now)
+    if period.pk is None:
+        period = period_for_deadline(plan=plan, deadline=period.deadline)
+    return period
 
 
 def _period_lock(
@@ -451,6 +469,7 @@ def update_submit(
     narrative = _update_text_check(status=status, narrative=narrative)
 
     with transaction.atomic():
+        period = _update_period_row(period, plan=action.plan, now=now)
         period, late = _update_period_open(period=period, plan=action.plan, author=author, now=now)
         action = _update_action_locked(action=action, period=period)
         today = timezone.localtime(now, period.plan.tz).date()
@@ -512,6 +531,24 @@ def _update_text_check(*, status: str, narrative: str) -> str:
     if status not in {s.value for s in (Status.RED, Status.AMBER, Status.GREEN, Status.WHITE)}:
         raise ValidationError({"status": "Choose Red, Amber, Green or White."})
     return narrative
+
+
+def _update_period_row(period: ReportingPeriod, *, plan: Plan, now: dt.datetime) -> ReportingPeriod:
+    """The row of the period the form showed: pages show the open period unsaved
+    (``period_current``) until someone writes to it; the first save creates it here."""
+    if period.pk is not None:
+        return period
+    existing = ReportingPeriod.objects.filter(plan=plan, deadline=period.deadline).order_by()
+    found = existing.first()
+    if found is not None:
+        found.plan = plan
+        return found
+    period.plan = plan
+    if period.deadline <= now:  # closed and never opened to writes: nothing to save into
+        raise PeriodLocked(period)
+    if not _is_current(period, now=now):
+        raise ValidationError("That period has not opened yet; update the current one.")
+    return period_for_deadline(plan=plan, deadline=period.deadline)
 
 
 def _update_period_open(

@@ -62,7 +62,7 @@ def _update_card(
             initial={
                 "status": update.status if update else action.status,
                 "narrative": update.narrative if update else "",
-                "period": period.pk,
+                **_period_fields(period),
                 "base_revision": update.revision if update else 0,
             },
         )
@@ -86,6 +86,37 @@ def _update_card(
         "on_plan_refusal": on_plan_refusal,
         "same_as_last": last,
     }
+
+
+def _period_fields(period: ReportingPeriod) -> dict[str, str]:
+    """The update form's hidden period fields: the period's id, or, while the open period
+    has no row yet (pages write nothing), its deadline; the save creates the row."""
+    if period.pk is not None:
+        return {"period": str(period.pk), "deadline": ""}
+    return {"period": "", "deadline": period.deadline.isoformat()}
+
+
+def _posted_period(action: Action, form: UpdateForm) -> ReportingPeriod:
+    """The period the form was for: its row, or the unsaved open period by its deadline."""
+    if form.cleaned_data["period"] is not None:
+        period = get_object_or_404(
+            ReportingPeriod, pk=form.cleaned_data["period"], plan=action.plan
+        )
+    else:
+        period = ReportingPeriod(plan=action.plan, deadline=form.cleaned_data["deadline"])
+    period.plan = action.plan
+    return period
+
+
+def _period_row(period: ReportingPeriod) -> ReportingPeriod:
+    """``period``'s row if another save has created it since the form was shown."""
+    if period.pk is not None:
+        return period
+    row = ReportingPeriod.objects.filter(plan=period.plan, deadline=period.deadline).first()
+    if row is None:
+        return period
+    row.plan = period.plan
+    return row
 
 
 def _recent_updates_prefetch() -> Prefetch:
@@ -132,7 +163,10 @@ def my_actions(request: HttpRequest) -> HttpResponse:
             periods[plan.pk] = services.period_current(plan=plan, now=now)
     this_period = {
         u.action_id: u
-        for u in WeeklyUpdate.objects.filter(action__in=actions, period__in=list(periods.values()))
+        # By id: an open period nobody has written to yet is unsaved and has no updates.
+        for u in WeeklyUpdate.objects.filter(
+            action__in=actions, period_id__in=[p.pk for p in periods.values() if p.pk]
+        )
     }
     cards = [
         _update_card(
@@ -218,7 +252,7 @@ def _card_for(
     # What the apps above show on the card (evidence: its closures), as on "My actions".
     prefetch_related_objects([action], *(p() for p in hooks.my_actions_prefetches.values()))
     if update is None:
-        update = WeeklyUpdate.objects.filter(action=action, period=period).first()
+        update = WeeklyUpdate.objects.filter(action=action, period_id=period.pk).first()
     # The card shows each earlier update's period, status and text; every period is of the
     # action's own plan (update_submit refuses any other), already loaded.
     recent = list(
@@ -244,10 +278,7 @@ def action_update(request: HttpRequest, pk: int) -> HttpResponse:
     form = UpdateForm(request.POST, prefix=f"a{action.pk}")
     period = None
     if form.is_valid():
-        period = get_object_or_404(
-            ReportingPeriod, pk=form.cleaned_data["period"], plan=action.plan
-        )
-        period.plan = action.plan
+        period = _posted_period(action, form)
         try:
             update = services.update_submit(
                 action=action,
@@ -266,9 +297,12 @@ def action_update(request: HttpRequest, pk: int) -> HttpResponse:
         except services.PeriodLocked as locked:
             # Keep what they typed, aimed at the open period: one click saves it there.
             next_period = services.period_current(plan=action.plan, now=now)
-            next_update = WeeklyUpdate.objects.filter(action=action, period=next_period).first()
+            next_update = WeeklyUpdate.objects.filter(
+                action=action, period_id=next_period.pk
+            ).first()
             data = request.POST.copy()
-            data[f"a{action.pk}-period"] = str(next_period.pk)
+            for name, value in _period_fields(next_period).items():
+                data[f"a{action.pk}-{name}"] = value
             data[f"a{action.pk}-base_revision"] = str(next_update.revision if next_update else 0)
             card = _card_for(
                 action,
@@ -279,7 +313,7 @@ def action_update(request: HttpRequest, pk: int) -> HttpResponse:
             card["form"].errors.clear()
             return _render_card(request, card, status=409)
         except services.EditConflict as conflict:
-            card = _card_for(action, period, conflict=conflict)
+            card = _card_for(action, _period_row(period), conflict=conflict)
             card["form"] = _resubmittable(request, action, card)
             return _render_card(request, card, status=409)
         except ValidationError as error:
@@ -288,21 +322,30 @@ def action_update(request: HttpRequest, pk: int) -> HttpResponse:
             if not request.htmx:
                 messages.success(request, f"Update saved on {action.ref}.")
                 return redirect("my_actions")
-            # The saved row's new status and version (``update.action`` is the row the
-            # save locked and wrote), on the instance that already holds the plan the card
-            # shows: no second read of either.
-            saved = update.action
-            action.status, action.version = saved.status, saved.version
-            action.updated_at = saved.updated_at
-            card = _card_for(action, period, update=update, saved=True)
-            if update.revision == 1:
-                # A first update for the period moves "You have updated N of M" on; saving
-                # over one (most saves) changes neither count nor list: nothing to refresh.
-                card["progress"] = _progress(request.user, period)
-            return _render_card(request, card)
+            return _render_card(request, _saved_card(request, action, period, update))
     if period is None:
         period = services.period_current(plan=action.plan, now=now)
     return _render_card(request, _card_for(action, period, form=form), status=422)
+
+
+def _saved_card(
+    request: HttpRequest, action: Action, period: ReportingPeriod, update: WeeklyUpdate
+) -> dict:
+    """The card after an htmx save, with the progress line when the count moved."""
+    # The saved row's new status and version (``update.action`` is the row the save locked
+    # and wrote), on the instance that already holds the plan the card shows: no second
+    # read of either.
+    saved = update.action
+    if period.pk is None:  # the first save of the period created its row
+        period = update.period
+    action.status, action.version = saved.status, saved.version
+    action.updated_at = saved.updated_at
+    card = _card_for(action, period, update=update, saved=True)
+    if update.revision == 1:
+        # A first update for the period moves "You have updated N of M" on; saving over
+        # one (most saves) changes neither count nor list: nothing to refresh.
+        card["progress"] = _progress(request.user, period)
+    return card
 
 
 def _progress(user, period: ReportingPeriod) -> dict:
@@ -480,7 +523,10 @@ def _plan_body(
         "body": body,
         "last_lock": render_to_string("actions/_plan_last_lock.html", {"last_lock": last_lock}),
         "open_count": open_actions.count(),
-        "updated_count": open_actions.filter(updates__period=period).count(),
+        # An unsaved open period (nobody wrote to it yet) has no updates: no query.
+        "updated_count": open_actions.filter(updates__period_id=period.pk).count()
+        if period.pk is not None
+        else 0,
     }
 
 

@@ -162,7 +162,8 @@ def update_progress(period: ReportingPeriod) -> UpdateProgress:
         if not action.updated_this_period:
             progress.missing.append(action)
     for reminder in (
-        Reminder.objects.filter(period=period, status=Delivery.SENT)
+        # By id: the open period may be unsaved yet (no reminder has gone out on it).
+        Reminder.objects.filter(period_id=period.pk, status=Delivery.SENT)
         .order_by("slot_at", "id")
         .only("lead_id", "kind", "slot_at", "sent_at", "status")
     ):

@@ -633,7 +633,7 @@ def _send_reminders(
 def reminders_send_due(*, plan: Plan, now: dt.datetime | None = None) -> ReminderRun:
     """At the plan's reminder times, one email to each lead with open actions not updated."""
     now = _now(now)
-    period = plan_services.period_current(plan=plan, now=now)
+    period = plan_services.period_current_row(plan=plan, now=now)
     period.plan = plan
     slot_at = _due_slot(
         plan=plan, period=period, report_settings=report_settings_ensure(plan=plan), now=now
@@ -679,7 +679,7 @@ def reminders_send(*, now: dt.datetime | None = None) -> ReminderRun:
 def nudge_send(*, plan: Plan, by: User | None, now: dt.datetime | None = None) -> ReminderRun:
     """The PMO's "Send a nudge to the missing leads", recorded like a reminder."""
     now = _now(now)
-    period = plan_services.period_current(plan=plan, now=now)
+    period = plan_services.period_current_row(plan=plan, now=now)
     period.plan = plan
     missing = selectors.leads_missing_updates(period)
     recent = set(

@@ -31,7 +31,7 @@ from .forms import (
     ReminderSlotFormSet,
     ReportSettingsForm,
 )
-from .models import ExceptionReport, ReportSettings
+from .models import DEFAULT_REMINDER_SLOTS, ExceptionReport, ReportSettings
 from .pdf import pdf_filename, render_pdf
 from .presenter import present
 from .unsubscribe import read_token
@@ -349,7 +349,14 @@ def distribution_exec_leads_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def report_settings(request: HttpRequest, pk: int) -> HttpResponse:
     plan = plan_access.get_plan_for_pmo(request, pk)
-    current = services.report_settings_ensure(plan=plan)
+    # Showing the form writes nothing: the SOP's defaults until the PMO saves (which
+    # creates the settings, report_settings_save).
+    current = _settings_or_defaults(plan)
+    slot_times = (
+        [(s.weekday, s.time) for s in current.reminder_slots.all()]
+        if current.pk is not None
+        else DEFAULT_REMINDER_SLOTS
+    )
     form = ReportSettingsForm(
         request.POST or None,
         initial={
@@ -361,7 +368,7 @@ def report_settings(request: HttpRequest, pk: int) -> HttpResponse:
     slots = ReminderSlotFormSet(
         request.POST or None,
         prefix="slots",
-        initial=[{"weekday": s.weekday, "time": s.time} for s in current.reminder_slots.all()],
+        initial=[{"weekday": weekday, "time": time} for weekday, time in slot_times],
     )
     if request.method == "POST" and form.is_valid() and slots.is_valid():
         try:

@@ -243,7 +243,7 @@ def seed(leads: int, actions_per_lead: int) -> tuple[int, list[str]]:
         for i, user in enumerate(users)
         for j in range(actions_per_lead)
     )
-    services.period_current(plan=plan)  # the open period exists before the rush
+    services.period_current_row(plan=plan)  # the open period exists before the rush
     return plan.pk, [u.username for u in users]
 
 

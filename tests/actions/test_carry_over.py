@@ -92,7 +92,7 @@ def year(old_plan, lead, other_lead, pmo, reviewer, exec_lead, tmp_path, setting
     ClosureSettings.objects.create(plan=old_plan, peer_inspection_required=False)
 
     with time_machine.travel(WEEK_1, tick=False):
-        week_1 = services.period_current(plan=old_plan)
+        week_1 = services.period_current_row(plan=old_plan)
         for a in (t1, t2, g1, d1, done):
             services.update_submit(
                 action=a,
@@ -118,7 +118,7 @@ def year(old_plan, lead, other_lead, pmo, reviewer, exec_lead, tmp_path, setting
         services.plan_lock_due(plan=old_plan)
         week_1.refresh_from_db()
         report = reporting_services.report_build(period=week_1)
-        week_2 = services.period_current(plan=old_plan)
+        week_2 = services.period_current_row(plan=old_plan)
         services.update_submit(
             recovery=RECOVERY,
             action=g1,
@@ -307,7 +307,7 @@ def test_a_lead_updates_the_carried_action_on_the_new_plan(year, old_plan, pmo, 
     t1 = Action.objects.select_related("plan").get(ref="T1", plan=new_plan)
 
     with time_machine.travel(CARRY_DAY + dt.timedelta(hours=1), tick=False):
-        period = services.period_current(plan=new_plan)
+        period = services.period_current_row(plan=new_plan)
         update = services.update_submit(
             action=t1, period=period, author=lead, status=Status.GREEN, narrative="On plan"
         )
@@ -585,7 +585,7 @@ def race_week(transactional_db):
     pmo = UserFactory(username="race-pmo", roles=["PMO"])
     action = ActionFactory(plan=plan, action_lead=lead, ref="T3")
     ActionFactory(plan=plan, ref="G2", status=Status.BLUE)
-    period = services.period_current(plan=plan, now=TUESDAY_RACE)
+    period = services.period_current_row(plan=plan, now=TUESDAY_RACE)
     return plan, action, period, pmo
 
 

@@ -64,7 +64,7 @@ def test_lock_due_periods_before_any_deadline_locks_nothing(plan):
 def test_lock_period_now_locks_the_open_period_with_the_reason(plan, action):
     with travel(TUESDAY_1500):
         out = run("lock_period", "--now", "--reason", "Exception report needed for the CQC call")
-        current = services.period_current(plan=plan)
+        current = services.period_current_row(plan=plan)
     period = ReportingPeriod.objects.get(lock_kind=ReportingPeriod.LockKind.EARLY)
     assert "Locked Week ending Wed 14 Jan 2026" in out
     assert period.locked_at == TUESDAY_1500
@@ -78,7 +78,7 @@ def test_lock_period_now_locks_the_open_period_with_the_reason(plan, action):
 
 def test_lock_period_then_save_to_locked_period_refused(plan, action):
     with travel(TUESDAY_1500):
-        locked = services.period_current(plan=plan)
+        locked = services.period_current_row(plan=plan)
         run("lock_period", "--now", "--reason", "Board papers due early")
         with pytest.raises(services.PeriodLocked) as refused:
             services.update_submit(

@@ -84,11 +84,11 @@ def actions(plan, lead, other_lead):
     d1.requirement = "@mention the ward"
     d1.save()
     with time_machine.travel(MONDAY, tick=False):
-        week_1 = services.period_current(plan=plan)
+        week_1 = services.period_current_row(plan=plan)
         services.update_submit(
             action=t1, period=week_1, author=lead, status=Status.AMBER, narrative="Week one"
         )
-    week_2 = services.period_current(plan=plan)
+    week_2 = services.period_current_row(plan=plan)
     services.update_submit(
         recovery=RECOVERY,
         action=t1,
@@ -344,7 +344,7 @@ def hostile(request, plan, actions, lead):
     action = actions["T2"]
     action.theme, action.department, action.requirement = value, value, f"{value} then words"
     action.save()
-    period = services.period_current(plan=plan)
+    period = services.period_current_row(plan=plan)
     update = services.update_submit(
         action=action,
         period=period,

@@ -16,7 +16,7 @@ TYPED = "Audit booked for 2 December; ward managers briefed."
 
 
 def _save(client, action, plan, **extra):
-    period = services.period_current(plan=plan)
+    period = services.period_current_row(plan=plan)
     return client.post(
         reverse("action_update", args=[action.pk]),
         _post(action, period, TYPED),
@@ -42,7 +42,7 @@ def test_htmx_save_after_the_session_ended_is_401_not_the_sign_in_page(client, a
 
 @time_machine.travel(MONDAY_9AM, tick=False)
 def test_a_plain_form_after_the_session_ended_still_goes_to_sign_in(client, action, lead, plan):
-    period = services.period_current(plan=plan)
+    period = services.period_current_row(plan=plan)
 
     response = client.post(reverse("action_update", args=[action.pk]), _post(action, period, TYPED))
 
@@ -87,7 +87,7 @@ def test_a_plain_form_with_an_out_of_date_token_says_what_to_do(action, lead, pl
     client = Client(enforce_csrf_checks=True)
     client.force_login(lead)
     client.get(reverse("my_actions"))
-    period = services.period_current(plan=plan)
+    period = services.period_current_row(plan=plan)
 
     response = client.post(
         reverse("action_update", args=[action.pk]),

@@ -69,7 +69,7 @@ def changed_after_february(people):
         status=Status.GREEN,
     )
     now = london(2026, 3, 2, 10)
-    period = plan_services.period_current(plan=plan, now=now)
+    period = plan_services.period_current_row(plan=plan, now=now)
     plan_services.update_submit(
         action=action,
         period=period,

@@ -53,7 +53,7 @@ def travel(instant: dt.datetime):
 def period_ending(plan: Plan, day: dt.date) -> ReportingPeriod:
     """The period whose deadline falls on ``day``, as the lead's page showed it that Monday."""
     monday = day - dt.timedelta(days=day.weekday())
-    period = services.period_current(plan=plan, now=london(monday, 9))
+    period = services.period_current_row(plan=plan, now=london(monday, 9))
     assert period.local_deadline.date() == day
     return period
 
@@ -121,7 +121,7 @@ def test_save_after_recorded_lock_refused_even_with_an_earlier_clock(plan, actio
 @pytest.mark.parametrize(("day", "utc_hour"), WEEKS)
 def test_next_period_opens_at_the_deadline(plan, action, day, utc_hour):
     with travel(london(day, 12, 0, 0)):
-        period = services.period_current(plan=plan)
+        period = services.period_current_row(plan=plan)
         update = submit(action, period)
     assert period.local_deadline == london(day + dt.timedelta(days=7), 12)
     assert update.period_id == period.pk
@@ -179,8 +179,10 @@ def test_view_save_at_1200_00_refused_and_keeps_typed_text(
     assert WEDNESDAY_REFUSAL in page
     assert NARRATIVE in page
     # The typed text is aimed at the period that is open now: one click saves it there.
-    assert next_period.pk != period.pk
-    assert f'name="a{action.pk}-period" value="{next_period.pk}"' in page
+    # Nobody has written to that period yet, so the form names it by its deadline.
+    assert next_period.pk is None
+    assert next_period.deadline > period.deadline
+    assert f'name="a{action.pk}-deadline" value="{next_period.deadline.isoformat()}"' in page
     assert not WeeklyUpdate.objects.filter(action=action).exists()
 
 
@@ -216,7 +218,7 @@ def test_friday_plan_is_open_across_wednesday_noon(lead):
     action = ActionFactory(plan=plan, action_lead=lead)
     wednesday = dt.date(2026, 1, 14)
     with travel(london(wednesday, 11, 0)):
-        period = services.period_current(plan=plan)
+        period = services.period_current_row(plan=plan)
     with travel(london(wednesday, 12, 30)):
         update = submit(action, period)
         services.periods_lock_due()
@@ -230,7 +232,7 @@ def test_fortnightly_plan_stays_open_through_the_off_week(lead):
     plan = PlanFactory(cadence=Plan.Cadence.FORTNIGHTLY, cycle_starts_on=dt.date(2026, 1, 5))
     action = ActionFactory(plan=plan, action_lead=lead)
     with travel(london(dt.date(2026, 1, 14), 12, 30)):
-        period = services.period_current(plan=plan)
+        period = services.period_current_row(plan=plan)
         submit(action, period)
     assert period.local_deadline == london(dt.date(2026, 1, 21), 12)
     with travel(london(dt.date(2026, 1, 21), 12, 0)), pytest.raises(services.PeriodLocked):
@@ -242,13 +244,15 @@ def test_monthly_plan_locks_on_last_wednesday(lead):
     plan = PlanFactory(cadence=Plan.Cadence.MONTHLY)
     action = ActionFactory(plan=plan, action_lead=lead)
     with travel(london(dt.date(2026, 1, 14), 12, 30)):
-        period = services.period_current(plan=plan)
+        period = services.period_current_row(plan=plan)
         submit(action, period)
     assert period.local_deadline == london(dt.date(2026, 1, 28), 12)
     with travel(london(dt.date(2026, 1, 28), 12, 0)):
         with pytest.raises(services.PeriodLocked) as refused:
             submit(action, period, narrative="After the last Wednesday")
-        assert services.period_current(plan=plan).local_deadline == london(dt.date(2026, 2, 25), 12)
+        assert services.period_current_row(plan=plan).local_deadline == london(
+            dt.date(2026, 2, 25), 12
+        )
     assert str(refused.value) == WEDNESDAY_REFUSAL
 
 
@@ -296,7 +300,7 @@ def test_catch_up_snapshots_every_action_once_per_period(plan, action, lead):
     with travel(london(dt.date(2026, 1, 8), 9)):
         services.periods_lock_due()
     with travel(london(dt.date(2026, 1, 20), 16)):
-        submit(action, services.period_current(plan=plan), narrative="Training at 80%")
+        submit(action, services.period_current_row(plan=plan), narrative="Training at 80%")
     with travel(london(dt.date(2026, 1, 29), 9)):
         services.periods_lock_due()
         services.periods_lock_due()
@@ -395,7 +399,7 @@ def test_sweep_records_a_00_00_deadline_on_the_cycle_start_day(lead):
     plan = PlanFactory(deadline_time=dt.time(0, 0), cycle_starts_on=dt.date(2026, 1, 14))
     action = ActionFactory(plan=plan, action_lead=lead)
     with travel(london(dt.date(2026, 1, 13), 9)):
-        first = services.period_current(plan=plan)
+        first = services.period_current_row(plan=plan)
     with travel(london(dt.date(2026, 1, 14), 0, 5)):
         locked = services.periods_lock_due()
     assert [p.pk for p in locked] == [first.pk]
@@ -439,7 +443,7 @@ def test_lock_now_locks_the_open_period_at_now_and_records_why(plan, action, pmo
 def test_lock_now_opens_the_following_period(plan, pmo):
     with travel(london(TUESDAY, 15)):
         locked = services.plan_lock_now(plan=plan, by=pmo, reason="Board papers due early")
-        current = services.period_current(plan=plan)
+        current = services.period_current_row(plan=plan)
     assert current.pk != locked.pk
     assert current.local_deadline == london(WEDNESDAY + dt.timedelta(days=7), 12)
     assert current.deadline == schedule.next_deadline_after(plan, locked.deadline)
@@ -447,14 +451,14 @@ def test_lock_now_opens_the_following_period(plan, pmo):
 
 def test_after_lock_now_saves_to_locked_period_refused_and_to_next_accepted(plan, action, pmo):
     with travel(london(TUESDAY, 14)):
-        locked = services.period_current(plan=plan)
+        locked = services.period_current_row(plan=plan)
         submit(action, locked, narrative="Before the early lock")
     with travel(london(TUESDAY, 15)):
         services.plan_lock_now(plan=plan, by=pmo, reason="Board papers due early")
     with travel(london(TUESDAY, 15, 0, 1)):
         with pytest.raises(services.PeriodLocked) as refused:
             submit(action, locked, narrative="After the early lock")
-        update = submit(action, services.period_current(plan=plan), narrative="Next week")
+        update = submit(action, services.period_current_row(plan=plan), narrative="Next week")
     assert str(refused.value) == "This period locked at Tuesday 15:00; your update was not saved"
     assert WeeklyUpdate.objects.get(period=locked).narrative == "Before the early lock"
     assert update.period.local_deadline == london(WEDNESDAY + dt.timedelta(days=7), 12)
@@ -498,7 +502,7 @@ def test_lock_now_twice_locks_one_period_and_records_one_event(plan, action, pmo
     with travel(london(TUESDAY, 16, 30)):
         with pytest.raises(services.PeriodAlreadyLocked) as again:
             services.plan_lock_now(plan=plan, by=pmo, reason="Pressed again")
-        current = services.period_current(plan=plan)
+        current = services.period_current_row(plan=plan)
     assert again.value.period.pk == first.pk
     assert str(again.value) == (
         f"Week ending Wed 14 Jan 2026 was already locked on Tuesday 13 January 2026 at 15:00 "
@@ -601,7 +605,7 @@ def test_late_window_grant_refused_without_reason_or_future_expiry(
 
 def test_late_window_grant_refused_on_an_open_period(plan, lead, pmo):
     with travel(london(THURSDAY, 9)):
-        open_period = services.period_current(plan=plan)
+        open_period = services.period_current_row(plan=plan)
     with pytest.raises(ValidationError) as refused:
         grant(open_period, lead, pmo)
     assert list(refused.value.message_dict) == ["period"]

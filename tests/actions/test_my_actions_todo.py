@@ -29,7 +29,7 @@ def frozen():
 def many(plan, lead):
     """Six actions; A1, A3 and A5 already updated this week."""
     made = [ActionFactory(plan=plan, ref=f"A{n}", action_lead=lead) for n in range(1, 7)]
-    period = services.period_current(plan=plan)
+    period = services.period_current_row(plan=plan)
     for action in made[::2]:
         services.update_submit(
             action=action, period=period, author=lead, status="G", narrative="On plan"
@@ -88,7 +88,7 @@ def test_show_todo_lists_only_the_actions_not_yet_updated_without_javascript(cli
 
 def test_htmx_save_refreshes_the_to_do_links(client, lead, many, plan):
     client.force_login(lead)
-    period = services.period_current(plan=plan)
+    period = services.period_current_row(plan=plan)
     action = many["A2"]
 
     response = client.post(
@@ -160,7 +160,7 @@ def test_on_plan_is_not_offered_on_an_action_past_its_end_date(client, plan, lea
 
 def test_on_plan_refused_through_the_page_with_the_message(client, plan, lead):
     action = ActionFactory(plan=plan, ref="L1", action_lead=lead, end_date=dt.date(2026, 11, 1))
-    period = services.period_current(plan=plan)
+    period = services.period_current_row(plan=plan)
     client.force_login(lead)
 
     response = client.post(

@@ -19,9 +19,9 @@ def _update_post(action, period_pk, text="On plan", status="G"):
 
 @pytest.fixture
 def open_period(plan):
-    from actions.services import period_current
+    from actions.services import period_current_row
 
-    return period_current(plan=plan)
+    return period_current_row(plan=plan)
 
 
 def test_anonymous_users_go_to_sign_in(client, action, plan):

@@ -49,7 +49,7 @@ def test_a_saved_update_shows_on_the_plan_page_at_once(client, plan, pmo, action
 
     services.update_submit(
         action=action,
-        period=services.period_current(plan=plan),
+        period=services.period_current_row(plan=plan),
         author=lead,
         status="A",
         narrative="Slipped a week.",
@@ -64,7 +64,7 @@ def test_a_saved_update_shows_on_the_plan_page_at_once(client, plan, pmo, action
 @time_machine.travel(MONDAY_9AM, tick=False)
 def test_a_replaced_update_with_the_same_status_moves_the_fingerprint(plan, action, lead):
     """A second save of the period changes only the update's revision: that is enough."""
-    period = services.period_current(plan=plan)
+    period = services.period_current_row(plan=plan)
     first = services.update_submit(
         action=action, period=period, author=lead, status="G", narrative="On plan."
     )

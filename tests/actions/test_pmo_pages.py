@@ -422,7 +422,7 @@ def test_unknown_time_zone_is_refused_with_message(client, pmo, plan):
 
 def test_schedule_change_is_refused_while_the_open_period_has_updates(client, pmo, plan, action):
     now = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)  # a Monday: the week is open
-    period = services.period_current(plan=plan, now=now)
+    period = services.period_current_row(plan=plan, now=now)
     services.update_submit(
         action=action,
         period=period,

@@ -41,7 +41,7 @@ def week(db):
     lead = UserFactory(username="race-lead", roles=["Action lead"])
     action = ActionFactory(plan=plan, action_lead=lead, ref="T3")
     ActionFactory(plan=plan, ref="G11")
-    period = services.period_current(plan=plan, now=london(2026, 1, 12, 9))
+    period = services.period_current_row(plan=plan, now=london(2026, 1, 12, 9))
     assert period.deadline == london(2026, 1, 14, 12)
     return plan, action, period
 

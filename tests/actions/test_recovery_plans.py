@@ -28,7 +28,7 @@ def in_the_week_of_14_january():
 
 
 def submit(action, status=Status.RED, narrative="Training at 40%", **kwargs):
-    period = services.period_current(plan=action.plan)
+    period = services.period_current_row(plan=action.plan)
     return services.update_submit(
         action=action,
         period=period,
@@ -106,7 +106,7 @@ def test_not_red_needs_no_recovery_plan_and_records_none(action):
 
 
 def _post(client, action, **fields):
-    period = services.period_current(plan=action.plan)
+    period = services.period_current_row(plan=action.plan)
     data = {
         f"a{action.pk}-status": "R",
         f"a{action.pk}-narrative": "Training at 40%",

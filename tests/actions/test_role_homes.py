@@ -161,7 +161,7 @@ def meeting(plan, exec_lead):
         made[ref].exec_roles.set([don])
     made["X1"] = ActionFactory(plan=plan, ref="X1", action_lead=ann)  # another exec's
     made["X1"].exec_roles.set([ExecRoleFactory(code="CFO")])
-    period = services.period_current(plan=plan, now=MONDAY_9AM)
+    period = services.period_current_row(plan=plan, now=MONDAY_9AM)
     services.update_submit(
         action=made["D10"],
         period=period,
@@ -237,7 +237,7 @@ def _submit(action, narrative, status="G"):
     return services.update_submit(
         recovery=RECOVERY,
         action=action,
-        period=services.period_current(plan=action.plan, now=MONDAY_9AM),
+        period=services.period_current_row(plan=action.plan, now=MONDAY_9AM),
         author=action.action_lead,
         status=status,
         narrative=narrative,

@@ -26,7 +26,7 @@ def in_the_week_of_14_january():
 
 @pytest.fixture
 def period(plan):
-    return services.period_current(plan=plan)
+    return services.period_current_row(plan=plan)
 
 
 def submit(action, period, narrative="On plan", status=Status.GREEN, **kwargs):
@@ -217,7 +217,7 @@ def test_completed_action_takes_no_update(action, period):
 
 
 def test_period_of_another_plan_refused(action, lead):
-    other_period = services.period_current(plan=PlanFactory())
+    other_period = services.period_current_row(plan=PlanFactory())
     with pytest.raises(ValidationError):
         submit(action, other_period)
     assert not WeeklyUpdate.objects.exists()
@@ -257,7 +257,7 @@ def test_after_an_early_lock_the_next_period_takes_updates_and_the_one_after_not
 def test_updates_in_different_periods_are_kept_side_by_side(plan, action, period):
     submit(action, period, narrative="Week 1")
     with time_machine.travel(MONDAY + dt.timedelta(days=7), tick=False):
-        submit(action, services.period_current(plan=plan), narrative="Week 2")
+        submit(action, services.period_current_row(plan=plan), narrative="Week 2")
     assert list(action.updates.newest_first().values_list("narrative", flat=True)) == [
         "Week 2",
         "Week 1",

@@ -86,7 +86,7 @@ def test_pmo_starts_a_new_plan_year_and_the_old_plan_is_read_only(
     sign_in(lead_tab, "lead")
     lead_tab.goto("/my-actions/")
     expect(lead_tab.get_by_role("link", name="T1", exact=True)).to_be_visible()
-    period = services.period_current(plan=new_plan)
+    period = services.period_current_row(plan=new_plan)
     assert Action.objects.get(ref="T1").plan == new_plan
     expect(lead_tab.get_by_text(period.label).first).to_be_visible()
 

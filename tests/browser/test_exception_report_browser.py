@@ -35,7 +35,7 @@ def draft(frozen_now, pmo, lead):
         username="exec", first_name="Helen", last_name="Carter", roles=[Role.EXEC_LEAD]
     )
     don = ExecRole.objects.create(code="DoN", title="Director of Nursing", holder=exec_lead)
-    period = plan_services.period_current(plan=plan, now=frozen_now)
+    period = plan_services.period_current_row(plan=plan, now=frozen_now)
     for ref, status, text in [
         ("T1", Status.RED, "Recruitment delayed; agency cover in place."),
         ("T2", Status.AMBER, "Audit slipped by two weeks."),

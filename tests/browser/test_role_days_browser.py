@@ -72,7 +72,7 @@ def card(page: Page, ref: str):
 def busy_lead(plan, lead, frozen_now):
     """25 actions: 22 updated this week (A1 to A22), 3 not (A23 to A25); A23 has last
     week's update to carry forward."""
-    period = services.period_current(plan=plan, now=frozen_now)
+    period = services.period_current_row(plan=plan, now=frozen_now)
     last_week = services.period_for_deadline(plan=plan, deadline=LAST_WEEK)
     actions = {}
     for n in range(1, 26):

@@ -72,7 +72,7 @@ def test_reviewer_confirms_before_approving_and_the_lead_reads_the_decision(
     UserFactory(username="reviewer", first_name="David", last_name="Hughes", roles=[Role.REVIEWER])
     t3 = ActionFactory(plan=plan, ref="T3", theme="Training", action_lead=lead)
     ActionFactory(plan=plan, ref="T4", theme="Training", action_lead=lead)
-    period = action_services.period_current(plan=plan)
+    period = action_services.period_current_row(plan=plan)
     action_services.update_submit(
         action=t3, period=period, author=lead, status="G", narrative="Audit passed at 98%"
     )

@@ -48,7 +48,7 @@ def test_my_actions_query_count_does_not_grow_with_closures(client, plan, lead, 
 def test_the_decline_stays_on_the_card_after_an_htmx_save(client, plan, closure, reviewer, lead):
     services.closure_decline(closure=closure, by=reviewer, reason="Register unsigned")
     client.force_login(lead)
-    period = action_services.period_current(plan=plan)
+    period = action_services.period_current_row(plan=plan)
     p = f"a{closure.action_id}"
 
     response = client.post(

@@ -106,7 +106,7 @@ def test_approve_and_decline_are_separate_with_the_checkbox_before_approve(
 def test_the_closure_card_shows_the_latest_update_and_the_evidence(
     client, plan, action, lead, reviewer, pdf_evidence
 ):
-    period = action_services.period_current(plan=plan)
+    period = action_services.period_current_row(plan=plan)
     action_services.update_submit(
         action=action, period=period, author=lead, status="G", narrative="Audit passed at 98%"
     )

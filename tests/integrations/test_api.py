@@ -48,7 +48,7 @@ def world(plan, pmo, lead, other_lead):
     )
     g1 = ActionFactory(plan=plan, ref="G1", action_lead=lead, status=Status.GREEN)
     with time_machine.travel(MONDAY, tick=False):
-        week = action_services.period_current(plan=plan)
+        week = action_services.period_current_row(plan=plan)
         action_services.update_submit(
             recovery=RECOVERY,
             action=t1,
@@ -64,7 +64,7 @@ def world(plan, pmo, lead, other_lead):
             status=Status.AMBER,
             narrative="Short of trainers",
         )
-    this_week = action_services.period_current(plan=plan)
+    this_week = action_services.period_current_row(plan=plan)
     action_services.update_submit(
         action=g1, period=this_week, author=lead, status=Status.GREEN, narrative="On plan"
     )
@@ -347,7 +347,7 @@ def _grow(plan, n: int) -> None:
         action.exec_roles.set([ExecRoleFactory(code=f"C{i}"), ExecRoleFactory(code=f"D{i}")])
         action_services.update_submit(
             action=action,
-            period=action_services.period_current(plan=plan),
+            period=action_services.period_current_row(plan=plan),
             author=lead if i % 2 else action.action_lead,
             status=Status.GREEN,
             narrative="On plan",

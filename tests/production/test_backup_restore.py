@@ -89,7 +89,7 @@ def make_the_plan(evidence_file: bytes) -> dict[str, int]:
     plan = PlanFactory(name="CQC improvement plan", cycle_starts_on=timezone.localdate())
     actions = [ActionFactory(plan=plan, ref=f"M{n}", action_lead=lead) for n in range(1, 6)]
     now = timezone.now()
-    period = services.period_current(plan=plan, now=now)
+    period = services.period_current_row(plan=plan, now=now)
     for n, action in enumerate(actions):
         services.update_submit(
             action=action, period=period, author=lead, status="G", narrative=f"On plan {n}", now=now

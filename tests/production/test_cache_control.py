@@ -45,7 +45,7 @@ def test_the_action_page_and_its_redirects_are_never_stored(client, action, lead
 
 def test_an_htmx_fragment_is_never_stored(client, action, lead, plan):
     client.force_login(lead)
-    period = services.period_current(plan=plan)
+    period = services.period_current_row(plan=plan)
     p = f"a{action.pk}"
 
     response = client.post(

@@ -34,7 +34,7 @@ def travel(instant: dt.datetime):
 def week(plan: Plan, deadline_day: dt.date) -> ReportingPeriod:
     """The period ending on ``deadline_day``, as the leads saw it on its Monday morning."""
     monday = deadline_day - dt.timedelta(days=deadline_day.weekday())
-    period = plan_services.period_current(plan=plan, now=london(*monday.timetuple()[:3], 9))
+    period = plan_services.period_current_row(plan=plan, now=london(*monday.timetuple()[:3], 9))
     assert period.local_deadline.date() == deadline_day
     return period
 

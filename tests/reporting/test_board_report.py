@@ -256,7 +256,7 @@ def february_plan(db, people):
     )
     for n, monday in enumerate([2, 9, 16, 23]):
         now = london(2026, 2, monday, 10)
-        period = plan_services.period_current(plan=plan, now=now)
+        period = plan_services.period_current_row(plan=plan, now=now)
         status, text = (Status.AMBER, f"Recruitment delayed, week {n + 1}.")
         plan_services.update_submit(
             recovery=RECOVERY,
@@ -318,7 +318,7 @@ def test_changing_the_plan_after_the_month_leaves_its_report_as_it_was(february_
     t1, t2 = things["T1"], things["T2"]
     # March: T1 turns Red with a new narrative and is re-planned; T2 is signed off.
     now = london(2026, 3, 2, 10)
-    period = plan_services.period_current(plan=plan, now=now)
+    period = plan_services.period_current_row(plan=plan, now=now)
     plan_services.update_submit(
         recovery=RECOVERY,
         action=t1,

