@@ -189,19 +189,16 @@ def finding_order(finding: Finding) -> tuple:
     return (KIND_ORDER.index(FindingKind(finding.kind)), natural, finding.pk)
 
 
-def open_actions(plan: Plan) -> list[Action]:
-    return list(plan.actions.open().order_by("ref", "id"))
-
-
-def suggestions_attach(rows: list[FindingMapRow], actions: Sequence[Action]) -> str:
-    """Fill each row's suggestions in one call to the engine; an explanation if it cannot."""
+def suggestions_attach(rows: list[FindingMapRow], plan: Plan) -> str:
+    """Fill each row's suggestions (ranked ahead by the worker, else now); an explanation if
+    the engine cannot."""
     from . import suggestions as suggest
 
     if not rows:
         return ""
     try:
-        ranked = suggest.suggestions_for(
-            texts=[row.finding.text for row in rows], actions=actions, top=3
+        ranked = suggest.plan_suggestions(
+            texts=[row.finding.text for row in rows], plan_id=plan.pk, top=3
         )
     except suggest.ModelMissing as error:
         return str(error)

@@ -88,9 +88,9 @@ def test_the_mapping_page_only_reads_the_vectors_the_worker_prepared(
     monkeypatch.setattr(suggest, "embeddings_for", no_model)
     client.force_login(pmo)
     url = reverse("finding_mapping", args=[inspection.pk]) + f"?plan={plan.pk}"
-    # The same 9 as with the stand-in engine (test_findings_mapping): the vectors come
+    # The same 11 as with the stand-in engine (test_findings_mapping): the rankings come
     # from the cache, not the database.
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(11):
         response = client.get(url)
     [row] = response.context["rows"]
     assert row.suggestions[0].action.ref == "R1"
