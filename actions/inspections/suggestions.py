@@ -85,7 +85,11 @@ def suggestions_for(
 
 def action_text(action: Action) -> str:
     """What an action is compared on: its theme and its requirement and actions."""
-    parts = [action.theme.strip(), action.requirement.strip()]
+    return _action_text(action.theme, action.requirement)
+
+
+def _action_text(theme: str, requirement: str) -> str:
+    parts = [theme.strip(), requirement.strip()]
     return ". ".join(p for p in parts if p)
 
 
@@ -257,7 +261,7 @@ def _open_action_texts(plan_id: int) -> list[tuple[int, str]]:
         .order_by("ref", "id")
         .values_list("pk", "theme", "requirement")
     )
-    return [(pk, action_text(Action(theme=theme, requirement=req))) for pk, theme, req in rows]
+    return [(pk, _action_text(theme, requirement)) for pk, theme, requirement in rows]
 
 
 def _plan_fingerprint(pairs: list[tuple[int, str]]) -> str:
