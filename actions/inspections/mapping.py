@@ -9,6 +9,7 @@ summary sentence) follow them.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -121,7 +122,7 @@ class FindingMapRow:
     raised_here: set[int]  # linked actions raised from this inspection's findings
     suggestions: list[Any] = field(default_factory=list)  # suggestions.Suggestion
 
-    @property
+    @functools.cached_property  # read several times per row by the template
     def category(self) -> str:
         if any(a.is_open and a.pk not in self.raised_here for a in self.linked):
             return EXISTING
@@ -129,7 +130,7 @@ class FindingMapRow:
             return NEW
         return UNMAPPED
 
-    @property
+    @functools.cached_property
     def theme(self) -> str:
         pool = (
             [a for a in self.linked if a.is_open and a.pk not in self.raised_here]
@@ -138,7 +139,7 @@ class FindingMapRow:
         )
         return next((a.theme for a in pool if a.theme), NO_THEME)
 
-    @property
+    @functools.cached_property
     def linked_ids(self) -> set[int]:
         return {a.pk for a in self.linked}
 
