@@ -23,6 +23,7 @@ cache read (``plan_suggestions``) and ranks on the page only what is missing or 
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import logging
@@ -266,9 +267,8 @@ def _plan_fingerprint(plan_id: int) -> str:
     return _fingerprint_of(count, id_sum, newest)
 
 
-def _fingerprint_of(count: int, id_sum: int | None, newest: object) -> str:
-    newest_text = newest.isoformat() if newest is not None else ""  # type: ignore[attr-defined]
-    return f"{count}-{id_sum or 0}-{newest_text}"
+def _fingerprint_of(count: int, id_sum: int | None, newest: dt.datetime | None) -> str:
+    return f"{count}-{id_sum or 0}-{newest.isoformat() if newest is not None else ''}"
 
 
 def _ranking_key(fingerprint: str, text: str, top: int) -> str:
