@@ -10,7 +10,7 @@ request, PASS or MISS against the targets, and writes ``bench/results/latest.jso
 Targets (the issue): the plan page's p95 under 150 ms and under 3x the bare view's p95.
 
     .venv/bin/python bench/run.py [-n 200] [--warmup 20] [--regenerate] [--fresh]
-                                  [--queries] [--profile plan-filtered]
+                                  [--queries] [--profile plan-filtered] [--pages mapping]
 """
 
 from __future__ import annotations
@@ -267,6 +267,11 @@ def main(argv: list[str] | None = None) -> int:
         ],
         help="also run cProfile over N requests to one page",
     )
+    parser.add_argument(
+        "--pages",
+        metavar="PAGE,…",
+        help="time only these pages, comma-separated (e.g. mapping); the bare view always runs",
+    )
     args = parser.parse_args(argv)
     _setup(args.fresh)
 
@@ -291,6 +296,12 @@ def main(argv: list[str] | None = None) -> int:
     embedded = suggest.suggestion_vectors_prepare(inspection_id=plan.inspection_id, plan_id=plan.pk)
     print(f"The worker's step: {embedded} distinct finding and action texts embedded.")
     pages = _pages(plan, pmo, lead, lead.open)
+    if args.pages:
+        chosen = {"bare", *args.pages.split(","), *([args.profile] if args.profile else [])}
+        unknown = chosen - {p.key for p in pages}
+        if unknown:
+            parser.error(f"no such page: {', '.join(sorted(unknown))}")
+        pages = [p for p in pages if p.key in chosen]
     by_key = {p.key: p for p in pages}
 
     print(

@@ -9,6 +9,7 @@ summary sentence) follow them.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -18,7 +19,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from django.utils import timezone
 
 from .. import services
@@ -121,7 +122,7 @@ class FindingMapRow:
     raised_here: set[int]  # linked actions raised from this inspection's findings
     suggestions: list[Any] = field(default_factory=list)  # suggestions.Suggestion
 
-    @property
+    @functools.cached_property  # read several times per row by the template
     def category(self) -> str:
         if any(a.is_open and a.pk not in self.raised_here for a in self.linked):
             return EXISTING
@@ -129,7 +130,7 @@ class FindingMapRow:
             return NEW
         return UNMAPPED
 
-    @property
+    @functools.cached_property
     def theme(self) -> str:
         pool = (
             [a for a in self.linked if a.is_open and a.pk not in self.raised_here]
@@ -138,7 +139,7 @@ class FindingMapRow:
         )
         return next((a.theme for a in pool if a.theme), NO_THEME)
 
-    @property
+    @functools.cached_property
     def linked_ids(self) -> set[int]:
         return {a.pk for a in self.linked}
 
@@ -146,12 +147,19 @@ class FindingMapRow:
 def mapping_rows(
     *, inspection: Inspection, plan: Plan, finding_ids: Sequence[int] | None = None
 ) -> list[FindingMapRow]:
-    """The inspection's findings with the plan's actions linked to each (three queries)."""
-    findings = inspection.findings.prefetch_related(
+    """The inspection's findings with the plan's actions linked to each (two queries).
+
+    Only what the page shows and counts is read (the actions' ref, theme and status; which
+    inspection each was raised from): the summary counts every finding, ~4,000 links on a
+    large plan, so each instance costs."""
+    findings = inspection.findings.only(
+        "inspection_id", "ref", "kind", "text", "core_service", "key_question"
+    ).prefetch_related(
         Prefetch(
             "actions",
             queryset=Action.objects.filter(plan=plan)
-            .select_related("raised_from__finding")
+            .only("plan_id", "ref", "theme", "status")
+            .annotate(raised_in=F("raised_from__finding__inspection_id"))
             .order_by("ref", "id"),
             to_attr="plan_actions",
         )
@@ -163,8 +171,7 @@ def mapping_rows(
     for finding in findings:
         raised_here = set()
         for action in finding.plan_actions:
-            raised = getattr(action, "raised_from", None)
-            if raised is not None and raised.finding.inspection_id == inspection.pk:
+            if action.raised_in == inspection.pk:
                 raised_here.add(action.pk)
         rows.append(FindingMapRow(finding, finding.plan_actions, raised_here))
     return rows
@@ -189,19 +196,16 @@ def finding_order(finding: Finding) -> tuple:
     return (KIND_ORDER.index(FindingKind(finding.kind)), natural, finding.pk)
 
 
-def open_actions(plan: Plan) -> list[Action]:
-    return list(plan.actions.open().order_by("ref", "id"))
-
-
-def suggestions_attach(rows: list[FindingMapRow], actions: Sequence[Action]) -> str:
-    """Fill each row's suggestions in one call to the engine; an explanation if it cannot."""
+def suggestions_attach(rows: list[FindingMapRow], plan: Plan) -> str:
+    """Fill each row's suggestions (ranked ahead by the worker, else now); an explanation if
+    the engine cannot."""
     from . import suggestions as suggest
 
     if not rows:
         return ""
     try:
-        ranked = suggest.suggestions_for(
-            texts=[row.finding.text for row in rows], actions=actions, top=3
+        ranked = suggest.plan_suggestions(
+            texts=[row.finding.text for row in rows], plan_id=plan.pk, top=3
         )
     except suggest.ModelMissing as error:
         return str(error)

@@ -13,12 +13,17 @@ for more findings, and first for many more, than either alone (bench/suggestions
 Embeddings of action and finding texts are cached, keyed by a hash of the text, in memory and
 in Django's cache (Redis in production), so a plan is embedded once, however many findings are
 compared with it and however many workers ask; an edited action is embedded again. The worker
-embeds them ahead (``embeddings_prepare``, when findings are imported and actions change), so
-the mapping page only reads vectors and multiplies them.
+embeds them ahead (``embeddings_prepare``, when findings are imported and actions change).
+
+The worker also ranks ahead: each finding's top actions in a plan are stored under a
+fingerprint of the plan's open actions (their number, ids and newest save) and the finding's
+text (``suggestion_rankings_prepare``), so the mapping page reads 50 findings' rankings in one
+cache read (``plan_suggestions``) and ranks on the page only what is missing or stale.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import logging
@@ -31,8 +36,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.core.cache import cache
+from django.db.models import Count, Max, Sum
 
-from ..models import Action, Finding
+from ..models import Action, Finding, Inspection
 from .encoder import ModelMissing as ModelMissing  # what callers catch: no model installed
 from .encoder import embeddings_for
 
@@ -81,7 +87,11 @@ def suggestions_for(
 
 def action_text(action: Action) -> str:
     """What an action is compared on: its theme and its requirement and actions."""
-    parts = [action.theme.strip(), action.requirement.strip()]
+    return _action_text(action.theme, action.requirement)
+
+
+def _action_text(theme: str, requirement: str) -> str:
+    parts = [theme.strip(), requirement.strip()]
     return ". ".join(p for p in parts if p)
 
 
@@ -215,7 +225,9 @@ def embeddings_prepare(texts: Sequence[str]) -> int:
 def suggestion_vectors_prepare(
     *, inspection_id: int | None = None, plan_id: int | None = None
 ) -> int:
-    """Embed what the mapping page compares: an inspection's findings, a plan's open actions.
+    """Embed what the mapping page compares: an inspection's findings, a plan's open actions;
+    then rank the findings against the plan (the newest inspection's, if only the plan is
+    given: its actions changed).
 
     Safe to run twice: texts already cached are not embedded again. The number embedded.
     """
@@ -225,7 +237,111 @@ def suggestion_vectors_prepare(
     if plan_id is not None:
         actions = Action.objects.filter(plan_id=plan_id).open().only("theme", "requirement")
         texts += [action_text(a) for a in actions]
-    return embeddings_prepare(texts)
+    embedded = embeddings_prepare(texts)
+    if plan_id is not None:
+        if inspection_id is None:
+            inspection_id = (
+                Inspection.objects.filter(findings__isnull=False)
+                .values_list("pk", flat=True)
+                .first()
+            )
+        if inspection_id is not None:
+            suggestion_rankings_prepare(inspection_id=inspection_id, plan_id=plan_id)
+    return embedded
+
+
+# --- Rankings ahead: a finding's top actions in a plan ------------------------------------
+
+RANKING_PREFIX = "suggest:ranking:v1:"
+
+
+def _plan_fingerprint(plan_id: int) -> str:
+    """Moves whenever a ranking could: an action opened, closed, added, removed or saved (its
+    text or ref edited; ``updated_at`` moves on every save). One row of aggregates."""
+    count, id_sum, newest = (
+        Action.objects.filter(plan_id=plan_id)
+        .open()
+        .aggregate(count=Count("id"), id_sum=Sum("id"), newest=Max("updated_at"))
+        .values()
+    )
+    return _fingerprint_of(count, id_sum, newest)
+
+
+def _fingerprint_of(count: int, id_sum: int | None, newest: dt.datetime | None) -> str:
+    return f"{count}-{id_sum or 0}-{newest.isoformat() if newest is not None else ''}"
+
+
+def _ranking_key(fingerprint: str, text: str, top: int) -> str:
+    return f"{RANKING_PREFIX}{fingerprint}:{_text_key(text)}:{top}"
+
+
+def plan_suggestions(*, texts: Sequence[str], plan_id: int, top: int = 3) -> list[list[Suggestion]]:
+    """``suggestions_for`` the plan's open actions, read from the rankings stored ahead.
+
+    Rankings missing (the worker has not run, Redis lost them) or stale (an action changed
+    since) are computed here and stored, so the page always shows the same suggestions.
+    """
+    texts = list(texts)
+    if not texts:
+        return []
+    fingerprint = _plan_fingerprint(plan_id)
+    keys = [_ranking_key(fingerprint, t, top) for t in texts]
+    try:
+        stored = cache.get_many(keys)
+    except Exception:  # a cache outage only costs time: the rankings are computed instead
+        logger.warning("Suggestion rankings could not be read from the cache", exc_info=True)
+        stored = {}
+    missing = [i for i, key in enumerate(keys) if key not in stored]
+    if missing:
+        computed = _rankings_compute(texts=[texts[i] for i in missing], plan_id=plan_id, top=top)
+        stored.update({keys[i]: ranking for i, ranking in zip(missing, computed, strict=True)})
+    wanted = {pk for key in keys for pk, _ in stored[key]}
+    actions = Action.objects.in_bulk(wanted)
+    return [
+        [Suggestion(action=actions[pk], score=score) for pk, score in stored[key] if pk in actions]
+        for key in keys
+    ]
+
+
+def _rankings_compute(*, texts: list[str], plan_id: int, top: int) -> list[list[tuple[int, float]]]:
+    """Rank ``texts`` against the plan's open actions and store each ranking; the rankings.
+
+    Stored under the fingerprint of the actions ranked (not the one asked with), so an action
+    edited in between never leaves a ranking under a fingerprint it does not belong to."""
+    actions = list(Action.objects.filter(plan_id=plan_id).open().order_by("ref", "id"))
+    fingerprint = _fingerprint_of(
+        len(actions), sum(a.pk for a in actions), max((a.updated_at for a in actions), default=None)
+    )
+    ranked = [
+        [(s.action.pk, s.score) for s in suggestions]
+        for suggestions in suggestions_for(texts=texts, actions=actions, top=top)
+    ]
+    try:
+        cache.set_many(
+            {_ranking_key(fingerprint, t, top): r for t, r in zip(texts, ranked, strict=True)},
+            timeout=SHARED_CACHE_SECONDS,
+        )
+    except Exception:
+        logger.warning("Suggestion rankings could not be written to the cache", exc_info=True)
+    return ranked
+
+
+def suggestion_rankings_prepare(*, inspection_id: int, plan_id: int, top: int = 3) -> int:
+    """Rank every finding of the inspection against the plan ahead of the mapping page (the
+    worker's job). Safe to run twice: rankings already stored are kept. The number ranked."""
+    texts = list(
+        dict.fromkeys(
+            Finding.objects.filter(inspection_id=inspection_id).values_list("text", flat=True)
+        )
+    )
+    if not texts:
+        return 0
+    fingerprint = _plan_fingerprint(plan_id)
+    stored = cache.get_many([_ranking_key(fingerprint, t, top) for t in texts])
+    missing = [t for t in texts if _ranking_key(fingerprint, t, top) not in stored]
+    if missing:
+        _rankings_compute(texts=missing, plan_id=plan_id, top=top)
+    return len(missing)
 
 
 def cache_clear() -> None:

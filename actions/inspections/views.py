@@ -246,7 +246,6 @@ def finding_mapping(request: HttpRequest, pk: int) -> HttpResponse:
     matching = [r for r in rows if show != "unmapped" or r.category == mapping.UNMAPPED]
     page = Paginator(matching, FINDINGS_PER_PAGE).get_page(request.GET.get("page"))
     shown = list(page.object_list)
-    actions = mapping.open_actions(plan)
     context.update(
         rows=shown,
         page=page,
@@ -254,8 +253,8 @@ def finding_mapping(request: HttpRequest, pk: int) -> HttpResponse:
         query=urlencode({"plan": plan.pk, "show": show}),
         show=show,
         summary=mapping.mapping_summary(rows),
-        open_count=len(actions),
-        engine_problem=mapping.suggestions_attach(shown, actions),
+        open_count=plan.actions.open().count(),
+        engine_problem=mapping.suggestions_attach(shown, plan),
     )
     return render(request, "actions/findings/mapping.html", context)
 
@@ -272,7 +271,7 @@ def _row_response(
         return redirect(_mapping_url(finding.inspection, plan, finding))
     rows = mapping.mapping_rows(inspection=finding.inspection, plan=plan)
     row = next(r for r in rows if r.finding.pk == finding.pk)
-    problem = mapping.suggestions_attach([row], mapping.open_actions(plan))
+    problem = mapping.suggestions_attach([row], plan)
     context = {
         "row": row,
         "plan": plan,

@@ -88,9 +88,9 @@ def test_the_mapping_page_only_reads_the_vectors_the_worker_prepared(
     monkeypatch.setattr(suggest, "embeddings_for", no_model)
     client.force_login(pmo)
     url = reverse("finding_mapping", args=[inspection.pk]) + f"?plan={plan.pk}"
-    # The same 9 as with the stand-in engine (test_findings_mapping): the vectors come
+    # The same 11 as with the stand-in engine (test_findings_mapping): the rankings come
     # from the cache, not the database.
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(11):
         response = client.get(url)
     [row] = response.context["rows"]
     assert row.suggestions[0].action.ref == "R1"
@@ -170,3 +170,40 @@ def test_imported_findings_are_embedded_by_the_worker(
     assert "Patient records were left unlocked." in encoded
     # And the newest plan's open actions, which the mapping page opens on.
     assert suggest.action_text(plan.actions.get(ref="R1")) in encoded
+
+
+def test_the_worker_ranks_ahead_so_the_page_only_reads_the_rankings(
+    client, pmo, plan, inspection, fresh_process, monkeypatch
+):
+    tasks.prepare_suggestions(inspection_id=inspection.pk, plan_id=plan.pk)
+    expected = suggest.suggestions_for(
+        texts=[inspection.findings.get().text],
+        actions=list(plan.actions.open().order_by("ref", "id")),
+    )[0]
+
+    def no_ranking(**kwargs):
+        raise AssertionError("the page ranked the findings again")
+
+    monkeypatch.setattr(suggest, "suggestions_for", no_ranking)
+    client.force_login(pmo)
+    url = reverse("finding_mapping", args=[inspection.pk]) + f"?plan={plan.pk}"
+    [row] = client.get(url).context["rows"]
+    assert [(s.action, s.score) for s in row.suggestions] == [(s.action, s.score) for s in expected]
+
+
+def test_a_stored_ranking_is_not_used_once_an_action_is_edited(
+    client, pmo, plan, inspection, fresh_process
+):
+    tasks.prepare_suggestions(inspection_id=inspection.pk, plan_id=plan.pk)
+    client.force_login(pmo)
+    url = reverse("finding_mapping", args=[inspection.pk]) + f"?plan={plan.pk}"
+    [row] = client.get(url).context["rows"]
+    assert row.suggestions[0].action.ref == "R1"
+    training = plan.actions.get(ref="T3")
+    training.requirement = "Staff store patient records securely; spot checks each week."
+    training.save()
+    records = plan.actions.get(ref="R1")
+    records.requirement = "Improve BLS compliance."
+    records.save()
+    [again] = client.get(url).context["rows"]
+    assert again.suggestions[0].action.ref == "T3"
