@@ -84,6 +84,12 @@ def wait_for_header(page) -> None:
     page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
 
 
+def page_width(page) -> int:
+    """The page's width as laid out once the header has folded its menu."""
+    wait_for_header(page)
+    return page.evaluate("() => document.documentElement.scrollWidth")
+
+
 def run_axe(page) -> list[dict]:
     """Run axe-core on the page as it stands; return the serious and critical violations."""
     wait_for_header(page)

@@ -15,13 +15,13 @@ from actions import baseline
 from actions.models import ChangeRequest, Role
 from tests.factories import ActionFactory, UserFactory
 
-from .helpers import describe_violations, run_axe, sign_in
+from .helpers import describe_violations, page_width, run_axe, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def checked(page, width: int) -> None:
-    assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+    assert page_width(page) <= width
     violations = run_axe(page)
     assert not violations, describe_violations(violations)
 

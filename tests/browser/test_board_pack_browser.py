@@ -16,7 +16,7 @@ from reporting.board.services import board_report_render
 from reporting.models import BoardReport, BoardReportSending
 from tests.factories import ActionFactory, PlanFactory
 
-from .helpers import describe_violations, run_axe, sign_in
+from .helpers import describe_violations, page_width, run_axe, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -40,7 +40,7 @@ def held_renders(monkeypatch, tmp_path, settings):
 def accessible(page) -> None:
     violations = run_axe(page)
     assert not violations, describe_violations(violations)
-    fits = page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    fits = page_width(page) <= page.evaluate("window.innerWidth")
     assert fits, "the page scrolls sideways"
 
 

@@ -10,7 +10,7 @@ from actions.models import Role
 from reporting.services import report_settings_ensure
 from tests.factories import ActionFactory, PlanFactory, UserFactory
 
-from .helpers import describe_violations, run_axe, sign_in
+from .helpers import describe_violations, page_width, run_axe, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,7 +28,7 @@ def test_a_lead_makes_a_calendar_address_and_it_serves_the_feed(page, frozen_now
     page.get_by_role("button", name="Make my calendar address").click()
     address = page.get_by_label("Calendar address")
     expect(address).to_be_visible()
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert page_width(page) <= width
     assert not (violations := run_axe(page)), describe_violations(violations)
     feed = page.request.get(address.input_value())
     assert feed.status == 200

@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 
 from demo.seed import demo_seed
 
-from .helpers import describe_violations, run_axe, sign_in
+from .helpers import describe_violations, page_width, run_axe, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -77,7 +77,7 @@ def links_on(page, origin: str) -> list[str]:
 
 
 def overflow(page) -> int:
-    return page.evaluate("() => document.documentElement.scrollWidth")
+    return page_width(page)
 
 
 def crawl(page, origin: str, *, depth: int = 2) -> dict[str, str]:

@@ -17,7 +17,7 @@ from playwright.sync_api import Page, expect
 from actions.models import Status, WeeklyUpdate
 from tests.factories import ActionFactory
 
-from .helpers import describe_violations, run_axe, sign_in
+from .helpers import describe_violations, page_width, run_axe, sign_in
 from .test_weekly_update import assert_same_page, card, mark_page, open_my_actions
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -202,7 +202,7 @@ def test_the_message_fits_phones_and_desktops_and_passes_axe(page, frozen_now, t
     expect(alert).to_be_visible()
     box = alert.bounding_box()
     assert box and box["x"] >= 0 and box["x"] + box["width"] <= width
-    assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+    assert page_width(page) <= width
     save = card(page, "T3").get_by_role("button", name="Save update")
     assert abs(save.bounding_box()["y"] - box["y"]) < 200  # beside the Save button
     violations = run_axe(page)

@@ -14,7 +14,7 @@ from actions import import_jobs, tasks
 from actions.models import Action, ImportJob
 from tests.factories import PlanFactory
 
-from .helpers import describe_violations, run_axe, sign_in
+from .helpers import describe_violations, page_width, run_axe, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -39,7 +39,7 @@ def held_tasks(monkeypatch, tmp_path, settings):
 def assert_accessible_and_fits(page, width: int) -> None:
     violations = run_axe(page)
     assert not violations, describe_violations(violations)
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert page_width(page) <= width
 
 
 @pytest.mark.parametrize("width", [390, 1280])

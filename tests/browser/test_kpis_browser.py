@@ -13,7 +13,7 @@ from actions.models import KeyQuestion, Role
 from kpis.models import Direction, Kpi, KpiValue
 from tests.factories import ActionFactory, PlanFactory, UserFactory
 
-from .helpers import describe_violations, run_axe, sign_in
+from .helpers import describe_violations, page_width, run_axe, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -50,7 +50,7 @@ def plan(frozen_now):
 
 
 def _fits(page, width: int) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert page_width(page) <= width
 
 
 @pytest.mark.parametrize("width", [390, 1280])

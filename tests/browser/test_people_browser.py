@@ -11,7 +11,7 @@ from actions.models import ExecRole
 from improvement.models import PeopleChange
 from tests.factories import ExecRoleFactory, UserFactory
 
-from .helpers import describe_violations, run_axe, sign_in
+from .helpers import describe_violations, page_width, run_axe, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -20,7 +20,7 @@ def _check(page, width: int) -> None:
     """Nothing wider than the screen, and nothing serious for axe."""
     # Measured once the page has loaded: the header script folds the menu under "More".
     page.wait_for_load_state("load")
-    assert page.evaluate("document.documentElement.scrollWidth") <= width, page.url
+    assert page_width(page) <= width, page.url
     violations = run_axe(page)
     assert not violations, describe_violations(violations)
 

@@ -14,7 +14,7 @@ from kpis.models import Direction, Kpi, KpiValue
 from programme.models import RootCause, Workstream, WorkstreamAction
 from tests.factories import ActionFactory, PlanFactory, UserFactory
 
-from .helpers import describe_violations, run_axe, sign_in, wait_for_header
+from .helpers import describe_violations, page_width, run_axe, sign_in, wait_for_header
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -70,7 +70,7 @@ def workstream(frozen_now):
 
 def _fits(page, width: int) -> None:
     wait_for_header(page)  # until the header folds its menu into "More", it overflows
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert page_width(page) <= width
 
 
 @pytest.mark.parametrize("width", [390, 1280])

@@ -16,7 +16,7 @@ from reporting.publication.content import DEFAULT_FIELDS, LONG_PLAN
 from reporting.publication.glossary import DEFAULT_GLOSSARY
 from tests.factories import ActionFactory, PlanFactory, UserFactory
 
-from .helpers import describe_violations, run_axe
+from .helpers import describe_violations, page_width, run_axe
 from .test_publication_browser import publications_cleared  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -54,7 +54,7 @@ def long_publication(frozen_now, pmo) -> Publication:
 
 def check_page(page, width: int) -> None:
     page.set_viewport_size({"width": width, "height": 900})
-    scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
+    scroll_width = page_width(page)
     assert scroll_width <= width, f"{page.url} is {scroll_width} px wide at {width} px"
     violations = run_axe(page)
     assert not violations, describe_violations(violations)

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from actions.models import RecoveryPlan, Status
 from tests.factories import ActionFactory
 
-from .helpers import describe_violations, run_axe, sign_in
+from .helpers import describe_violations, page_width, run_axe, sign_in
 from .test_weekly_update import card, open_my_actions
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -42,6 +42,6 @@ def test_lead_chooses_red_fills_the_recovery_plan_and_saves(page, frozen_now, pl
     saved = RecoveryPlan.objects.get()
     assert (saved.what, saved.who) == ("Bank trainer booked", "DoN with ward managers")
     assert str(saved.by_when) == "2026-12-18"
-    assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+    assert page_width(page) <= width
     violations = run_axe(page)
     assert not violations, describe_violations(violations)

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from tests.factories import UserFactory
 
 from .conftest import MONDAY_MORNING
-from .helpers import PASSWORD, describe_violations, run_axe, totp_code
+from .helpers import PASSWORD, describe_violations, page_width, run_axe, totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -43,7 +43,7 @@ def _set_up_on_a_phone(new_context, clock):
     qr = page.locator("svg.app-qr")
     expect(qr).to_be_visible()
     assert qr.bounding_box()["width"] <= 390
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page_width(page) <= 390
     assert not run_axe(page), describe_violations(run_axe(page))
     # The menu does not open yet, and no other page does either.
     expect(page.get_by_role("navigation", name="Menu")).to_have_count(0)
@@ -63,7 +63,7 @@ def _set_up_on_a_phone(new_context, clock):
     expect(page.get_by_role("heading", name="Your recovery codes")).to_be_visible()
     codes = page.get_by_role("list", name="Recovery codes").locator("code")
     expect(codes).to_have_count(10)
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page_width(page) <= 390
     assert not run_axe(page), describe_violations(run_axe(page))
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_text("Save the recovery codes first").first).to_be_visible()
