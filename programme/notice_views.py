@@ -11,11 +11,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from actions.access import is_pmo
+from improvement.forms import INVALID, add_errors
 from programme import notices as services
 from programme import risk_access as access
 from programme.notice_pdf import render_conditions_pdf
 from programme.risk_forms import ConditionForm, LinksForm, NoticeForm
-from programme.risk_views import INVALID, _form_errors
 
 
 def _report_context(plan) -> dict:
@@ -63,7 +63,7 @@ def notice_create(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             notice = services.notice_create(plan=plan, **form.cleaned_data)
         except ValidationError as error:
-            _form_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"{notice} added. Add its conditions below.")
             return redirect(notice)
@@ -84,7 +84,7 @@ def notice_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.notice_update(notice=notice, **form.cleaned_data)
         except ValidationError as error:
-            _form_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"{notice} saved.")
             return redirect(notice)
@@ -105,7 +105,7 @@ def condition_create(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             condition = services.condition_create(notice=notice, **form.cleaned_data)
         except ValidationError as error:
-            _form_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"Condition {condition.number} added.")
             return redirect(notice)
@@ -132,7 +132,7 @@ def condition_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 services.condition_update(condition=condition, **form.cleaned_data)
                 services.condition_links_set(condition=condition, **links.cleaned_data)
             except ValidationError as error:
-                _form_errors(form, error)
+                add_errors(form, error)
             else:
                 messages.success(request, f"Condition {condition.number} saved.")
                 return redirect(notice)

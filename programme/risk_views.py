@@ -11,19 +11,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from actions.access import is_pmo
-from improvement.forms import INVALID
+from improvement.forms import INVALID, add_errors
 from programme import risk_access as access
 from programme import risks as services
 from programme.models import RiskKind
 from programme.risk_forms import RiskForm, RiskLinksForm, RisksFileForm
-
-
-def _form_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 @login_required
@@ -73,7 +65,7 @@ def risk_create(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             risk = services.risk_create(plan=plan, **form.cleaned_data)
         except ValidationError as error:
-            _form_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"Risk “{risk}” added.")
             return redirect(risk)
@@ -92,7 +84,7 @@ def risk_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.risk_update(risk=risk, **form.cleaned_data)
         except ValidationError as error:
-            _form_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"Risk “{risk}” saved.")
             return redirect(risk)
@@ -116,7 +108,7 @@ def risk_links(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 services.risk_links_set(risk=risk, **form.cleaned_data)
             except ValidationError as error:
-                _form_errors(form, error)
+                add_errors(form, error)
             else:
                 messages.success(request, f"Links of “{risk}” saved.")
                 return redirect(risk)

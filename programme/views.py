@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from actions import access as plan_access
 from actions.access import is_pmo
 from actions.models import Action
-from improvement.forms import INVALID
+from improvement.forms import INVALID, add_errors
 
 from . import access, selectors, services
 from .forms import (
@@ -32,14 +32,6 @@ from .forms import (
 from .models import ProgrammeSettings
 
 ACTIONS_SHOWN = 300
-
-
-def _form_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 # The programme overview ----------------------------------------------------------------
@@ -78,7 +70,7 @@ def programme_settings(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.programme_settings_save(plan=plan, **form.cleaned_data)
         except ValidationError as error:
-            _form_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, "Saved what the plan calls its workstreams.")
             return redirect("programme", pk=plan.pk)
@@ -103,7 +95,7 @@ def workstream_create(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             workstream = services.workstream_create(plan=plan, **fields)
         except ValidationError as error:
-            _form_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"“{workstream.name}” added.")
             return redirect("workstream", pk=workstream.pk)
@@ -125,7 +117,7 @@ def workstream_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.workstream_update(workstream=workstream, **form.cleaned_data)
         except ValidationError as error:
-            _form_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"“{workstream.name}” saved.")
             return redirect("workstream", pk=workstream.pk)
@@ -193,7 +185,7 @@ def workstream_narrative(request: HttpRequest, pk: int) -> HttpResponse:
                 workstream=workstream, month=month, by=request.user, now=now, **form.cleaned_data
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"Narrative for {month:%B %Y} saved.")
             return redirect("workstream", pk=workstream.pk)
@@ -336,7 +328,7 @@ def root_cause_create(request: HttpRequest, pk: int, finding_pk: int) -> HttpRes
         try:
             root_cause = services.root_cause_create(plan=plan, finding=finding, **form.cleaned_data)
         except ValidationError as error:
-            _form_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"Root cause {root_cause.ref} added to {finding.ref}.")
             return redirect(reverse("root_cause_create", args=[plan.pk, finding.pk]) + "#existing")
@@ -369,7 +361,7 @@ def root_cause_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.root_cause_update(root_cause=root_cause, **form.cleaned_data)
         except ValidationError as error:
-            _form_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"Root cause {root_cause.ref} saved.")
             return redirect("root_cause", pk=root_cause.pk)
