@@ -67,20 +67,8 @@ def demo_seed(*, history: bool = False, now: dt.datetime | None = None) -> Plan:
                     code=row["Abbreviation"], defaults={"title": row["Role"]}
                 )
         users = {}
-        user_model = get_user_model()
         for username, (first, last, role, exec_code) in DEMO_USERS.items():
-            user, created = user_model.objects.get_or_create(
-                username=username,
-                defaults={
-                    "first_name": first,
-                    "last_name": last,
-                    "email": f"{first}.{last}@ccc.example.nhs.uk".lower(),
-                },
-            )
-            if created:
-                user.set_password(DEMO_PASSWORD)
-                user.save()
-            user.groups.add(Group.objects.get_or_create(name=role.value)[0])
+            user = demo_user(username, first=first, last=last, role=role, domain="ccc")
             if exec_code:
                 ExecRole.objects.filter(code=exec_code).update(holder=user)
             users[username] = user
@@ -168,3 +156,21 @@ def _key_questions_record(plan: Plan) -> None:
 def demo_has_history(plan: Plan) -> bool:
     """Was the plan seeded with its past (any period locked)?"""
     return plan.periods.filter(locked_at__isnull=False).exists()
+
+
+def demo_user(username: str, *, first: str, last: str, role, domain: str):
+    """A demo sign-in in its role's group, made once with the demo password (an existing
+    one keeps the password it has)."""
+    user, created = get_user_model().objects.get_or_create(
+        username=username,
+        defaults={
+            "first_name": first,
+            "last_name": last,
+            "email": f"{first}.{last}@{domain}.example.nhs.uk".lower(),
+        },
+    )
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+    user.groups.add(Group.objects.get_or_create(name=role.value)[0])
+    return user

@@ -20,8 +20,6 @@ import random
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
@@ -756,23 +754,11 @@ def _series(pattern: str, base: float, step: float, direction: str, seed: int) -
 
 
 def _people() -> dict:
-    user_model = get_user_model()
+    from .seed import demo_user
+
     people = {}
     for username, (first, last, role, exec_role) in PEOPLE.items():
-        user, created = user_model.objects.get_or_create(
-            username=username,
-            defaults={
-                "first_name": first,
-                "last_name": last,
-                "email": f"{first}.{last}@sath.example.nhs.uk".lower(),
-            },
-        )
-        if created:
-            from .seed import DEMO_PASSWORD
-
-            user.set_password(DEMO_PASSWORD)
-            user.save()
-        user.groups.add(Group.objects.get_or_create(name=role.value)[0])
+        user = demo_user(username, first=first, last=last, role=role, domain="sath")
         if exec_role:
             code, title = exec_role
             ExecRole.objects.update_or_create(code=code, defaults={"title": title, "holder": user})
