@@ -21,7 +21,9 @@ replaced afterwards (``--max-tasks-per-child 1``): WeasyPrint keeps memory after
 The runs alternate (report 400, floor 400, report 2,000, floor 2,000, then again), so that a
 busy machine slows them all alike. Each child reports:
 
-- **imports**: WeasyPrint and matplotlib, loaded on a job's first PDF (not in the totals);
+- **warm-up**: what a PDF worker's new process does before it takes a job
+  (``reporting.pdf.warm_up``: WeasyPrint, matplotlib, the fonts, the hyphenation dictionary,
+  the templates), not in the totals;
 - **build**: ``board_report_document`` for the last complete month (the database reads and
   the figures, as at the month's end);
 - **render**: ``render_board_pdf`` (the charts, the template, WeasyPrint's layout and PDF);
@@ -372,7 +374,7 @@ def measure(kind: str, size: int, profile: bool, tuned: bool = False) -> dict:
     plan = bench_plan()
     month = _report_month()
     baseline = _rss_mb()
-    _none, imports_s, _cpu = _timed(_import_renderers)
+    _none, imports_s, _cpu = _timed(_worker_warm_up)
     document, build_s, build_cpu = _timed(lambda: board_report_document(plan=plan, month=month))
     rows = document["appendix"]["rows"]
     if tuned:
@@ -513,6 +515,13 @@ def measure_parts(size: int, repeats: int) -> dict:
             "text_kib": round(len(re.sub(r"<[^>]+>", "", part)) / 1024, 1),
         }
     return result
+
+
+def _worker_warm_up() -> None:
+    """As a PDF worker's process starts (``PDF_WORKER_WARM_UP``, deploy/entrypoint.sh)."""
+    from reporting.pdf import warm_up
+
+    warm_up()
 
 
 def _import_renderers() -> None:
@@ -763,7 +772,8 @@ def _print_summary(args: argparse.Namespace, runs: list[dict], summary: list[dic
             f"{s['floor_peak_rss_mb']:>9.0f}"
         )
     print(
-        f"Imports on a job's first PDF (WeasyPrint, matplotlib), not in the totals: "
+        f"A PDF worker's warm-up as its process starts (imports, fonts, templates), "
+        f"not in the totals: "
         f"{statistics.median(s['imports_s'] for s in summary):.2f} s. "
         f"Load average {load:.1f} on {os.cpu_count()} CPUs."
     )

@@ -32,6 +32,8 @@ case "$command" in
     ;;
   pdf-worker)
     # One PDF at a time, in a process replaced after each job: WeasyPrint's memory goes back.
+    # Each new process loads the fonts and templates before it takes the next job.
+    export PDF_WORKER_WARM_UP=1
     exec "$PYTHON" -m celery -A improvement worker --queues pdf --hostname "pdf@%h" \
       --concurrency 1 --max-tasks-per-child 1 --loglevel "$LOG_LEVEL"
     ;;

@@ -340,6 +340,9 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+# Set for the PDF worker only (deploy/entrypoint.sh): each new worker process lays out a
+# sample page before it takes a job, so the job does not wait for fonts and templates.
+PDF_WORKER_WARM_UP = env.bool("PDF_WORKER_WARM_UP", default=False)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True

@@ -1,3 +1,4 @@
+from celery.signals import worker_process_init
 from django.apps import AppConfig
 
 
@@ -13,3 +14,14 @@ class ReportingConfig(AppConfig):
 
         hooks.carry_over_settings["reporting"] = carryover.report_settings_copy
         hooks.carry_over_before_move["reporting"] = services.drafts_build_due
+        worker_process_init.connect(pdf_worker_warm_up, weak=False)
+
+
+def pdf_worker_warm_up(**_kwargs) -> None:
+    """A PDF worker's new process loads the PDF engine, fonts and templates before its job."""
+    from django.conf import settings
+
+    if settings.PDF_WORKER_WARM_UP:
+        from .pdf import warm_up
+
+        warm_up()

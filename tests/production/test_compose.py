@@ -136,6 +136,8 @@ def test_workers_and_beat_name_the_real_celery_app(entrypoint):
     assert "-m celery -A improvement worker --queues celery" in worker
     assert "-m celery -A improvement worker --queues pdf" in pdf
     assert "--concurrency 1 --max-tasks-per-child 1" in pdf
+    assert "export PDF_WORKER_WARM_UP=1" in pdf
+    assert "PDF_WORKER_WARM_UP" not in worker
     assert "-m celery -A improvement beat" in beat
 
 
