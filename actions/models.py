@@ -94,6 +94,9 @@ class Finding(models.Model):
     key_question = models.CharField(max_length=12, choices=KeyQuestion.choices, blank=True)
     regulation = models.CharField(max_length=200, blank=True)
     text = models.TextField()
+    # Moves on every save (the PMO's edit, a re-import): the mapping page's cached findings
+    # are keyed on it (``inspections.mapping.mapping_state``).
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["inspection", "ref", "id"]

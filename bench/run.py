@@ -51,7 +51,7 @@ class Page:
     # Run untimed before each request: e.g. forget this process's cached embeddings, so
     # every request is the first a new web process serves.
     before: Callable[[], None] | None = field(default=None, repr=False)
-    # A new query string on every request, so the plan page renders its table each time:
+    # A new query string on every request, so the page renders its cached part each time:
     # what the first visitor after a change to the plan waits for.
     uncached: bool = False
     served: int = field(default=0, repr=False)
@@ -140,6 +140,15 @@ def _pages(plan, pmo, lead, lead_open: int) -> list[Page]:
             b'Link<span class="nhsuk-u-visually-hidden"> finding',
             target_ms=TARGET_SLOW_PAGES_MS,
             before=suggest.cache_clear,
+        ),
+        Page(
+            "mapping-miss",
+            "Findings mapping, rendered (cache miss)",
+            f"/inspections/{plan.inspection_id}/mapping/?plan={plan.pk}",
+            pmo_client,
+            b'Link<span class="nhsuk-u-visually-hidden"> finding',
+            before=suggest.cache_clear,
+            uncached=True,
         ),
         Page(
             "dashboard",
@@ -261,6 +270,7 @@ def main(argv: list[str] | None = None) -> int:
             "plan",
             "my-actions",
             "mapping",
+            "mapping-miss",
             "dashboard",
             "bare",
             "bare-signed-in",

@@ -464,6 +464,9 @@ PLAN_PAGE_SIZE = env.int("PLAN_PAGE_SIZE", default=50)
 # The plan page's table is cached until the plan changes (actions.selectors.plan_page_state);
 # this bounds only how long a renamed person keeps an old name there.
 PLAN_PAGE_CACHE_SECONDS = env.int("PLAN_PAGE_CACHE_SECONDS", default=60)
+# The findings mapping page's rows are cached until anything they show changes
+# (actions.inspections.mapping.mapping_state); this bounds only how long they are kept.
+MAPPING_PAGE_CACHE_SECONDS = env.int("MAPPING_PAGE_CACHE_SECONDS", default=300)
 # Links in emails (reminders, issued reports) point here.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # An import preview (plan or findings) not confirmed within this many hours is deleted,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -18,8 +19,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import F, Prefetch
+from django.db import connection, transaction
 from django.utils import timezone
 
 from .. import services
@@ -113,12 +113,28 @@ UNMAPPED = "unmapped"
 NO_THEME = "No theme"
 
 
+@dataclass(frozen=True, slots=True)
+class LinkedAction:
+    """An action of the plan linked to a finding, as the mapping page shows and counts it:
+    a row of values, not a model instance (a large plan has ~2,000 links to count)."""
+
+    pk: int
+    ref: str
+    theme: str
+    status: str
+    raised_in: int | None  # the inspection whose finding it was raised from, if any
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != Status.BLUE
+
+
 @dataclass
 class FindingMapRow:
     """One finding on the mapping page: the plan's actions it is linked to, and suggestions."""
 
     finding: Finding
-    linked: list[Action]
+    linked: list[LinkedAction]
     raised_here: set[int]  # linked actions raised from this inspection's findings
     suggestions: list[Any] = field(default_factory=list)  # suggestions.Suggestion
 
@@ -150,30 +166,32 @@ def mapping_rows(
     """The inspection's findings with the plan's actions linked to each (two queries).
 
     Only what the page shows and counts is read (the actions' ref, theme and status; which
-    inspection each was raised from): the summary counts every finding, ~4,000 links on a
-    large plan, so each instance costs."""
+    inspection each was raised from), as rows of values: the summary counts every finding,
+    ~2,000 links on a large plan, so each model instance would cost."""
     findings = inspection.findings.only(
         "inspection_id", "ref", "kind", "text", "core_service", "key_question"
-    ).prefetch_related(
-        Prefetch(
-            "actions",
-            queryset=Action.objects.filter(plan=plan)
-            .only("plan_id", "ref", "theme", "status")
-            .annotate(raised_in=F("raised_from__finding__inspection_id"))
-            .order_by("ref", "id"),
-            to_attr="plan_actions",
-        )
+    ).order_by()  # sorted below, as reports list them
+    links = Action.findings.through.objects.filter(
+        finding__inspection=inspection, action__plan=plan
     )
     if finding_ids is not None:
         findings = findings.filter(pk__in=finding_ids)
-    findings = sorted(findings, key=finding_order)
+        links = links.filter(finding_id__in=finding_ids)
+    linked: dict[int, list[LinkedAction]] = defaultdict(list)
+    for finding_id, *values in links.order_by("action__ref", "action_id").values_list(
+        "finding_id",
+        "action_id",
+        "action__ref",
+        "action__theme",
+        "action__status",
+        "action__raised_from__finding__inspection_id",
+    ):
+        linked[finding_id].append(LinkedAction(*values))
     rows = []
-    for finding in findings:
-        raised_here = set()
-        for action in finding.plan_actions:
-            if action.raised_in == inspection.pk:
-                raised_here.add(action.pk)
-        rows.append(FindingMapRow(finding, finding.plan_actions, raised_here))
+    for finding in sorted(findings, key=finding_order):
+        actions = linked.get(finding.pk, [])
+        raised_here = {a.pk for a in actions if a.raised_in == inspection.pk}
+        rows.append(FindingMapRow(finding, actions, raised_here))
     return rows
 
 
@@ -257,4 +275,45 @@ def mapping_summary(rows: Sequence[FindingMapRow]) -> MappingSummary:
         unmapped=counts[UNMAPPED],
         existing_by_theme=ordered(by_theme[EXISTING]),
         new_by_theme=ordered(by_theme[NEW]),
+    )
+
+
+# One statement, read on every request of the mapping page: everything a change to its rows,
+# suggestions and summary moves. Linking or unlinking goes through ``services.action_edit``
+# (the action's ``version`` and ``updated_at`` move), as does any edit of an action's ref,
+# theme, text or status; an action added, raised or deleted moves the plan's count and id
+# sum; a finding added, re-imported, edited or deleted moves the inspection's count, id sum
+# or newest save; a raised action (new actions by theme) moves the raised count. The open
+# actions (what the suggestions rank) are a part of the plan's actions, so their fingerprint
+# (``suggestions._plan_fingerprint``) cannot move without this one. Aggregates, no joins.
+_MAPPING_STATE_SQL = f"""
+SELECT a.n, a.open_n, a.id_sum, a.version_sum, a.changed_at,
+  f.n, f.id_sum, f.changed_at, r.n, r.id_sum
+FROM (SELECT COUNT(*) AS n, SUM(CASE WHEN status = %s THEN 0 ELSE 1 END) AS open_n,
+             SUM(id) AS id_sum, SUM(version) AS version_sum, MAX(updated_at) AS changed_at
+        FROM {Action._meta.db_table} WHERE plan_id = %s) a,
+     (SELECT COUNT(*) AS n, SUM(id) AS id_sum, MAX(updated_at) AS changed_at
+        FROM {Finding._meta.db_table} WHERE inspection_id = %s) f,
+     (SELECT COUNT(*) AS n, SUM(id) AS id_sum FROM {RaisedAction._meta.db_table}) r
+"""  # table names from the models; every value is a parameter
+
+
+@dataclass(frozen=True)
+class MappingState:
+    """What the mapping page of one inspection and plan shows is keyed on; its open count."""
+
+    fingerprint: str
+    open_count: int
+
+
+def mapping_state(*, inspection: Inspection, plan: Plan) -> MappingState:
+    """The fingerprint of everything the mapping page shows, and the plan's open actions."""
+    with connection.cursor() as cursor:
+        cursor.execute(_MAPPING_STATE_SQL, [Status.BLUE.value, plan.pk, inspection.pk])
+        row = cursor.fetchone()
+    # The plan's name is on the page too (read with the plan, so free to include).
+    raw = "|".join(str(value) for value in (inspection.pk, plan.pk, plan.name, *row))
+    return MappingState(
+        fingerprint=hashlib.blake2b(raw.encode(), digest_size=12).hexdigest(),
+        open_count=int(row[1] or 0),
     )

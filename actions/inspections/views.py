@@ -7,17 +7,23 @@ exec leads, reviewers and the board.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from improvement.forms import INVALID
@@ -231,7 +237,13 @@ def _mapping_url(inspection: Inspection, plan: Plan, finding: Finding | None = N
 
 @login_required
 def finding_mapping(request: HttpRequest, pk: int) -> HttpResponse:
-    """Each finding with the plan's open actions most like it; link or raise in a click."""
+    """Each finding with the plan's open actions most like it; link or raise in a click.
+
+    The findings of the page, the summary and the counts are rendered once per state of the
+    inspection, the plan and the query, and served from the cache until anything they show
+    changes (``mapping.mapping_state``); each visitor's CSRF token is put into the cached
+    forms on every request.
+    """
     inspection = access.get_inspection_for_pmo(request, pk)
     plan = _plan_from(request)
     context: dict = {
@@ -241,22 +253,80 @@ def finding_mapping(request: HttpRequest, pk: int) -> HttpResponse:
     }
     if plan is None:
         return render(request, "actions/findings/mapping.html", context)
-    rows = mapping.mapping_rows(inspection=inspection, plan=plan)
-    show = request.GET.get("show", "all")
-    matching = [r for r in rows if show != "unmapped" or r.category == mapping.UNMAPPED]
-    page = Paginator(matching, FINDINGS_PER_PAGE).get_page(request.GET.get("page"))
-    shown = list(page.object_list)
-    context.update(
-        rows=shown,
-        page=page,
-        page_size=FINDINGS_PER_PAGE,
-        query=urlencode({"plan": plan.pk, "show": show}),
-        show=show,
-        summary=mapping.mapping_summary(rows),
-        open_count=plan.actions.open().count(),
-        engine_problem=mapping.suggestions_attach(shown, plan),
-    )
+    show = "unmapped" if request.GET.get("show") == "unmapped" else "all"
+    state = mapping.mapping_state(inspection=inspection, plan=plan)
+    key = _mapping_body_key(request, state)
+    parts = cache.get(key)
+    if parts is None:
+        parts = _mapping_body(
+            inspection=inspection,
+            plan=plan,
+            show=show,
+            page_number=request.GET.get("page", ""),
+            state=state,
+        )
+        if not parts["engine_problem"]:  # without the engine: asked again on the next visit
+            cache.set(key, parts, settings.MAPPING_PAGE_CACHE_SECONDS)
+    context.update(show=show, body=_with_csrf_token(request, parts["body"]))
     return render(request, "actions/findings/mapping.html", context)
+
+
+# Stands in for the visitor's CSRF token in the cached forms: never one person's real token.
+CSRF_PLACEHOLDER = "csrf-token-of-the-request"
+_CSRF_INPUT = '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+
+
+def _with_csrf_token(request: HttpRequest, body: str) -> str:
+    """The cached part with this visitor's own CSRF token in each of its forms.
+
+    Only the hidden input ``{% csrf_token %}`` wrote is replaced: a finding's or an action's
+    text is escaped, so its quotes can never spell that input."""
+    token = get_token(request)
+    # Both from our own templates, with autoescaping; the token is letters and digits.
+    return mark_safe(  # nosec B308 B703
+        body.replace(_CSRF_INPUT.format(CSRF_PLACEHOLDER), _CSRF_INPUT.format(token))
+    )
+
+
+def _mapping_body_key(request: HttpRequest, state: mapping.MappingState) -> str:
+    """The cache key of the mapping page's rows: the state of the inspection and the plan
+    (``mapping.mapping_state``: both are in it) and the query (which page, what shown)."""
+    query = hashlib.blake2b(request.GET.urlencode().encode(), digest_size=12).hexdigest()
+    return f"mapping-page:1:{state.fingerprint}:{query}"
+
+
+def _mapping_body(
+    *,
+    inspection: Inspection,
+    plan: Plan,
+    show: str,
+    page_number: str,
+    state: mapping.MappingState,
+) -> dict[str, str]:
+    """The page's findings with their suggestions, the summary and the counts, rendered with
+    a stand-in CSRF token (``_with_csrf_token``); and why there are no suggestions, if so."""
+    rows = mapping.mapping_rows(inspection=inspection, plan=plan)
+    matching = [r for r in rows if show != "unmapped" or r.category == mapping.UNMAPPED]
+    page = Paginator(matching, FINDINGS_PER_PAGE).get_page(page_number)
+    shown = list(page.object_list)
+    engine_problem = mapping.suggestions_attach(shown, plan)
+    body = render_to_string(
+        "actions/findings/_mapping_body.html",
+        {
+            "inspection": inspection,
+            "plan": plan,
+            "rows": shown,
+            "page": page,
+            "page_size": FINDINGS_PER_PAGE,
+            "query": urlencode({"plan": plan.pk, "show": show}),
+            "show": show,
+            "summary": mapping.mapping_summary(rows),
+            "open_count": state.open_count,
+            "engine_problem": engine_problem,
+            "csrf_token": CSRF_PLACEHOLDER,
+        },
+    )
+    return {"body": body, "engine_problem": engine_problem}
 
 
 def _row_response(

@@ -1,7 +1,10 @@
 """Template helpers for NHS.UK markup and RAGB display."""
 
 from django import template
+from django.template.defaultfilters import stringfilter
+from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.text import Truncator, add_truncation_text, calculate_truncate_chars_length
 
 from actions.models import Status
 
@@ -46,3 +49,25 @@ def status_tag(status: str):
         status.label.lower(),
         status.label,
     )
+
+
+@register.simple_tag
+def action_url_base() -> str:
+    """An action's address less its id, for pages with many links to actions:
+    ``{{ base }}{{ action.pk }}/`` costs one ``reverse`` a page, not one a link (as
+    ``plan_table`` does). The mapping page has ~400."""
+    return reverse("action", args=[0]).removesuffix("0/")
+
+
+@register.filter(is_safe=True)
+@stringfilter
+def truncatechars_plain(value: str, length: int) -> str:
+    """``truncatechars``, without its walk over every character when the text is plain
+    ASCII (no combining marks to skip, nothing to normalise): the same result, quicker for
+    the mapping page's 150 suggested actions' requirements."""
+    length = int(length)
+    if not value.isascii() or length < 1:
+        return Truncator(value).chars(length)
+    if len(value) <= length:
+        return value
+    return add_truncation_text(value[: calculate_truncate_chars_length(length, None)])

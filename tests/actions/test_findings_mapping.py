@@ -161,10 +161,12 @@ def test_the_mapping_page_reads_in_a_fixed_number_of_queries(
         mapping.finding_link(finding=f, action=training, by=pmo)
     client.force_login(pmo)
     url = mapping_url(inspection, plan)
-    # user, roles, the header's menu, the inspection, the plan, findings, their actions
-    # (with how each was raised), the open actions' texts (the rankings' fingerprint), their
-    # number, the suggested actions, the plan menu; and, as no ranking is stored yet (no
-    # worker here), the open actions to rank them against.
+    # user, roles, the header's menu, the inspection, the plan, the state of both and the
+    # number of open actions (the page cache's fingerprint), findings, their links to the
+    # plan's actions (with how each was raised), the open actions' texts (the rankings'
+    # fingerprint), the suggested actions, the plan menu; and, as no ranking is stored yet
+    # (no worker here), the open actions to rank them against. (A page already rendered for
+    # this state is served from the cache in fewer: test_findings_mapping_pages.)
     with django_assert_num_queries(12):
         client.get(url)
     for n in range(20):
@@ -381,6 +383,23 @@ def test_without_the_model_the_page_says_so_and_still_links(
     response = client.get(mapping_url(inspection, plan))
     assert response.status_code == 200
     assert "The suggestion model is not installed." in response.content.decode()
+
+
+def test_a_page_without_suggestions_is_not_kept_so_it_recovers_with_the_model(
+    client, pmo, inspection, plan, training, records, three_findings, monkeypatch
+):
+    def missing(**kwargs):
+        raise suggest.ModelMissing("The suggestion model is not installed.")
+
+    monkeypatch.setattr(suggest, "suggestions_for", missing)
+    client.force_login(pmo)
+    assert "not installed" in client.get(mapping_url(inspection, plan)).content.decode()
+
+    monkeypatch.setattr(suggest, "suggestions_for", FakeEngine())
+    text = client.get(mapping_url(inspection, plan)).content.decode()
+
+    assert "not installed" not in text
+    assert 'Link<span class="nhsuk-u-visually-hidden"> finding S2 to</span> R1' in text
 
 
 # Who may map ------------------------------------------------------------------------------
