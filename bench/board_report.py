@@ -472,7 +472,7 @@ def measure_parts(size: int, repeats: int) -> dict:
     from reporting.pdf import fewer_collections
 
     _configure_generator(size)
-    _import_renderers()
+    _worker_warm_up()  # as the worker does, so that no part pays the first layout's loading
     document, _wall, build_cpu = _timed(
         lambda: board_report_document(plan=bench_plan(), month=_report_month())
     )
@@ -522,11 +522,6 @@ def _worker_warm_up() -> None:
     from reporting.pdf import warm_up
 
     warm_up()
-
-
-def _import_renderers() -> None:
-    import matplotlib.figure  # noqa: F401
-    import weasyprint  # noqa: F401
 
 
 # Charts: SVG against PNG ------------------------------------------------------------------

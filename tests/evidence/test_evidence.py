@@ -3,6 +3,7 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils.html import escape
 
 from evidence import services
 from evidence.models import Evidence
@@ -75,7 +76,7 @@ def test_the_action_page_lists_evidence_with_who_and_when(client, action, lead, 
 
     assert reverse("evidence_download", args=[pdf_evidence.pk]) in page
     assert "Training register, March 2026" in page
-    assert lead.get_full_name() in page
+    assert escape(lead.get_full_name()) in page  # "O'Connor" is escaped in the page
 
 
 def test_the_action_page_has_the_named_controls_for_the_lead(client, action, lead, pdf_evidence):
