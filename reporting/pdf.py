@@ -78,8 +78,8 @@ def warm_up() -> int:
 
     PDF workers replace their process after each job (``--max-tasks-per-child 1``), so each
     job would pay this again: the new process does it while it waits for the next job
-    (``PDF_WORKER_WARM_UP``, ``reporting.apps``): about half a second less for the board
-    report of the 400-action bench plan (bench/README.md). The pages laid out.
+    (``PDF_WORKER_WARM_UP``, ``reporting.apps``): 0.2–0.4 s less for the board report of
+    the 400-action bench plan (bench/README.md). The pages laid out.
     """
     import matplotlib.figure  # noqa: F401 - the charts
     import weasyprint
