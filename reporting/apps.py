@@ -1,3 +1,5 @@
+import logging
+
 from celery.signals import worker_process_init
 from django.apps import AppConfig
 
@@ -24,4 +26,7 @@ def pdf_worker_warm_up(**_kwargs) -> None:
     if settings.PDF_WORKER_WARM_UP:
         from .pdf import warm_up
 
-        warm_up()
+        try:
+            warm_up()
+        except Exception:  # only a head start: the job itself still renders, or says why
+            logging.getLogger(__name__).warning("The PDF worker's warm-up failed", exc_info=True)

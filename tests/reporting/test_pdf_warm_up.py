@@ -26,6 +26,18 @@ def test_other_worker_processes_do_not_warm_up(settings, warm_ups):
     assert warm_ups == []
 
 
+def test_a_failed_warm_up_is_logged_and_the_worker_starts_all_the_same(
+    settings, monkeypatch, caplog
+):
+    def broken():
+        raise OSError("no fonts")
+
+    monkeypatch.setattr(pdf, "warm_up", broken)
+    settings.PDF_WORKER_WARM_UP = True
+    worker_process_init.send(sender=None)
+    assert "The PDF worker's warm-up failed" in caplog.text
+
+
 def test_the_warm_up_lays_out_each_reports_own_stylesheet(settings):
     """The stylesheets it lays out are the ones the reports print with, not copies."""
     board = render_to_string("reporting/board/_pdf_style.html")
