@@ -286,16 +286,16 @@ def mapping_summary(rows: Sequence[FindingMapRow]) -> MappingSummary:
 # or newest save; a raised action (new actions by theme) moves the raised count. The open
 # actions (what the suggestions rank) are a part of the plan's actions, so their fingerprint
 # (``suggestions._plan_fingerprint``) cannot move without this one. Aggregates, no joins.
-_MAPPING_STATE_SQL = f"""
+_MAPPING_STATE_SQL = """
 SELECT a.n, a.open_n, a.id_sum, a.version_sum, a.changed_at,
   f.n, f.id_sum, f.changed_at, r.n, r.id_sum
 FROM (SELECT COUNT(*) AS n, SUM(CASE WHEN status = %s THEN 0 ELSE 1 END) AS open_n,
              SUM(id) AS id_sum, SUM(version) AS version_sum, MAX(updated_at) AS changed_at
-        FROM {Action._meta.db_table} WHERE plan_id = %s) a,
+        FROM actions_action WHERE plan_id = %s) a,
      (SELECT COUNT(*) AS n, SUM(id) AS id_sum, MAX(updated_at) AS changed_at
-        FROM {Finding._meta.db_table} WHERE inspection_id = %s) f,
-     (SELECT COUNT(*) AS n, SUM(id) AS id_sum FROM {RaisedAction._meta.db_table}) r
-"""  # table names from the models; every value is a parameter
+        FROM actions_finding WHERE inspection_id = %s) f,
+     (SELECT COUNT(*) AS n, SUM(id) AS id_sum FROM actions_raisedaction) r
+"""  # every value is a parameter
 
 
 @dataclass(frozen=True)
