@@ -17,14 +17,13 @@ import hashlib
 import html
 import io
 import json
-import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from django.core.cache import cache
+from improvement.caching import remembered
 
 from . import spc
 
@@ -148,8 +147,6 @@ def chart_summary(kpi: Kpi, chart: spc.Chart) -> str:
     return " ".join(parts)
 
 
-logger = logging.getLogger(__name__)
-
 # A chart is drawn from its numbers only, so one drawn is kept in Django's cache (Redis in
 # production) under a hash of what it is drawn from and of this module, as the board
 # report's own charts are: the board report's workstream pages draw up to 150 (75 ms of
@@ -162,19 +159,13 @@ def _draw(title: str, kpi: Kpi, chart: spc.Chart | None, fmt: str) -> str:
     """The chart's inline SVG, from the cache when these numbers have been drawn before."""
     raw = json.dumps([title, kpi.pk, kpi.unit, repr(chart), fmt])
     key = f"kpi-chart:{_SOURCE_HASH}:{hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()}"
-    try:
-        found = cache.get(key)
-    except Exception:  # a cache outage only costs drawing time
-        logger.warning("A KPI chart could not be read from the cache", exc_info=True)
-        found = None
-    if isinstance(found, str):
-        return found
-    svg = _draw_svg(title, kpi, chart, fmt)
-    try:
-        cache.set(key, svg, CHART_CACHE_SECONDS)
-    except Exception:
-        logger.warning("A KPI chart could not be written to the cache", exc_info=True)
-    return svg
+    return remembered(
+        key,
+        lambda: _draw_svg(title, kpi, chart, fmt),
+        timeout=CHART_CACHE_SECONDS,
+        what="A KPI chart",
+        stored_as=str,
+    )
 
 
 def _draw_svg(title: str, kpi: Kpi, chart: spc.Chart | None, fmt: str) -> str:

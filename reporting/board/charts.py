@@ -25,7 +25,6 @@ import hashlib
 import html
 import io
 import json
-import logging
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -34,7 +33,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from django.core.cache import cache
+from improvement.caching import remembered
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -43,7 +42,6 @@ if TYPE_CHECKING:
 ImageFormat = Literal["svg", "png"]
 IMAGE_FORMAT: ImageFormat = "svg"
 PNG_DPI = 200
-logger = logging.getLogger(__name__)
 
 STATUSES = ("Red", "Amber", "Green", "Blue", "White")
 # The NHS palette, as the product's RAGB cells use it (static/app.css): fill, text on it.
@@ -87,19 +85,15 @@ def _memoised(draw: Callable[..., Chart]) -> Callable[..., Chart]:
     def cached(**kwargs: Any) -> Chart:
         raw = json.dumps([draw.__name__, kwargs], sort_keys=True, default=str)
         key = f"chart:{_SOURCE_HASH}:{hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()}"
-        try:
-            found = cache.get(key)
-        except Exception:  # a cache outage only costs drawing time
-            logger.warning("A chart could not be read from the cache", exc_info=True)
-            found = None
-        if isinstance(found, dict):
-            return Chart(**found)
-        chart = draw(**kwargs)
-        try:
-            cache.set(key, dataclasses.asdict(chart), CHART_CACHE_SECONDS)
-        except Exception:
-            logger.warning("A chart could not be written to the cache", exc_info=True)
-        return chart
+        return remembered(
+            key,
+            lambda: draw(**kwargs),
+            timeout=CHART_CACHE_SECONDS,
+            what="A chart",
+            stored_as=dict,
+            to_cache=dataclasses.asdict,
+            from_cache=lambda found: Chart(**found),
+        )
 
     return cached
 
