@@ -182,7 +182,6 @@ def _menu_items(
         items["inspections"] = NavItem("inspections", "Inspections", reverse("inspection_list"))
         items["automation"] = NavItem("automation", "Automation", reverse("automation"))
         items["people"] = NavItem("people", "People", reverse("people_list"))
-        items["api_tokens"] = NavItem("api_tokens", "API tokens", reverse("api_tokens"))
     if (Role.PMO in roles or is_exec) and row["newest_plan"]:
         # The PMO and the executive improvement board decide changes to the baseline.
         items["change_requests"] = NavItem(

@@ -14,6 +14,7 @@ from django.test import Client
 from django.urls import reverse
 
 from actions.models import Role
+from actions.selectors import navigation
 from integrations import services
 from integrations.models import ApiToken
 from tests.factories import UserFactory
@@ -136,3 +137,10 @@ def test_only_the_pmo_sees_the_link(pmo_client, lead):
     client = Client()
     client.force_login(lead)
     assert 'href="/api-tokens/"' not in client.get("/my-actions/").content.decode()
+
+
+def test_the_pmo_opens_api_tokens_from_the_automation_page_not_the_menu(pmo_client, pmo):
+    page = pmo_client.get(reverse("automation")).content.decode()
+    assert f'<a href="{PAGE}">API tokens</a>' in page
+    menu = [item.key for item in navigation(pmo).items]
+    assert "api_tokens" not in menu
